@@ -1,0 +1,185 @@
+//! Authorization: who is calling, and which companies they may touch.
+//!
+//! Tenant data is reached only through a [`CompanyScope`] (one company) or a [`Reach`] (a
+//! caller's whole managed subtree). Both have private fields and are built only here, by
+//! checks against the caller, so a store function that takes one cannot be called for a
+//! company the caller does not manage.
+
+use crate::ids::{ClientId, ResourceId};
+use crate::permission::PermissionSet;
+
+/// Where a company sits in the tree. `path` lists the numeric ids from the platform root down
+/// to the company itself, `/1/2/7/`; a company manages `c` when `c.path` starts with its path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompanyRef {
+    pub id: i64,
+    pub resource_id: ResourceId,
+    pub name: String,
+    pub path: String,
+    pub is_reseller: bool,
+}
+
+impl CompanyRef {
+    /// True when `other` is this company or lies below it.
+    pub fn contains(&self, other: &CompanyRef) -> bool {
+        other.path.starts_with(&self.path)
+    }
+}
+
+/// An authenticated API client, as the bearer check established it.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    /// Database key of the client.
+    pub client_key: i64,
+    pub client_id: ClientId,
+    /// The company the client belongs to.
+    pub company: CompanyRef,
+    /// The client may act on companies below its own (a reseller).
+    pub reseller_access: bool,
+    /// The client may act on every company (the platform).
+    pub root_access: bool,
+    pub permissions: PermissionSet,
+}
+
+/// Why a call was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Denied {
+    #[error("You do not have permission to perform this action ({0})")]
+    MissingPermission(String),
+    #[error("The company {0} is not managed by your account")]
+    CompanyNotManaged(ResourceId),
+}
+
+impl Caller {
+    pub fn require(&self, permission: &str) -> Result<(), Denied> {
+        if self.permissions.contains(permission) {
+            Ok(())
+        } else {
+            Err(Denied::MissingPermission(permission.to_owned()))
+        }
+    }
+
+    /// The caller acting on its own company.
+    pub fn own_scope(&self) -> CompanyScope {
+        CompanyScope {
+            company: self.company.clone(),
+        }
+    }
+
+    /// The caller acting on `target`: allowed for its own company, and for companies below it
+    /// when it has reseller access.
+    pub fn scope_for(&self, target: CompanyRef) -> Result<CompanyScope, Denied> {
+        let allowed = target.id == self.company.id
+            || ((self.reseller_access || self.root_access) && self.company.contains(&target));
+        if allowed {
+            Ok(CompanyScope { company: target })
+        } else {
+            Err(Denied::CompanyNotManaged(target.resource_id))
+        }
+    }
+
+    /// Everything the caller may see when it names no company: its managed subtree, or just its
+    /// own company.
+    pub fn reach(&self) -> Reach {
+        if self.reseller_access || self.root_access {
+            Reach::Subtree(self.company.clone())
+        } else {
+            Reach::Company(self.company.clone())
+        }
+    }
+}
+
+/// Proof that the caller may act on one company.
+#[derive(Debug, Clone)]
+pub struct CompanyScope {
+    company: CompanyRef,
+}
+
+impl CompanyScope {
+    pub fn company(&self) -> &CompanyRef {
+        &self.company
+    }
+
+    pub fn company_id(&self) -> i64 {
+        self.company.id
+    }
+
+    /// The scope's company as a reach covering it alone.
+    pub fn as_reach(&self) -> Reach {
+        Reach::Company(self.company.clone())
+    }
+}
+
+/// Proof of what a list call may cover.
+#[derive(Debug, Clone)]
+pub enum Reach {
+    /// One company.
+    Company(CompanyRef),
+    /// A company and everything below it.
+    Subtree(CompanyRef),
+}
+
+impl Reach {
+    pub fn root(&self) -> &CompanyRef {
+        match self {
+            Reach::Company(c) | Reach::Subtree(c) => c,
+        }
+    }
+}
+
+/// A scope for trusted, offline work: the first-start bootstrap and `latchkey admin` commands,
+/// which run with the operator's own access to the database. No request handler calls this;
+/// `grep operator_scope` lists every use.
+pub fn operator_scope(company: CompanyRef) -> CompanyScope {
+    CompanyScope { company }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn company(id: i64, path: &str, is_reseller: bool) -> CompanyRef {
+        CompanyRef {
+            id,
+            resource_id: ResourceId::generate(),
+            name: format!("c{id}"),
+            path: path.to_owned(),
+            is_reseller,
+        }
+    }
+
+    fn caller(company: CompanyRef, reseller: bool) -> Caller {
+        Caller {
+            client_key: 1,
+            client_id: ClientId::generate(),
+            company,
+            reseller_access: reseller,
+            root_access: false,
+            permissions: PermissionSet::default(),
+        }
+    }
+
+    #[test]
+    fn reseller_reaches_its_subtree_only() {
+        let reseller = company(2, "/1/2/", true);
+        let child = company(3, "/1/2/3/", false);
+        let grandchild = company(4, "/1/2/3/4/", false);
+        let other = company(5, "/1/5/", false);
+        // `/1/2/` must not match `/1/20/`: the trailing slash is what makes prefixes safe.
+        let lookalike = company(20, "/1/20/", false);
+        let c = caller(reseller, true);
+        assert!(c.scope_for(child).is_ok());
+        assert!(c.scope_for(grandchild).is_ok());
+        assert!(c.scope_for(other).is_err());
+        assert!(c.scope_for(lookalike).is_err());
+    }
+
+    #[test]
+    fn company_admin_reaches_its_own_company_only() {
+        let own = company(3, "/1/2/3/", false);
+        let child = company(4, "/1/2/3/4/", false);
+        let c = caller(own.clone(), false);
+        assert!(c.scope_for(own).is_ok());
+        assert!(c.scope_for(child).is_err());
+    }
+}

@@ -1,0 +1,19 @@
+//! The rules of Latchkey, free of HTTP and SQL.
+//!
+//! A tour:
+//! - [`ids`]: resource ids and client ids, validated at the edge.
+//! - [`secret`]: client secrets — generated with 256 bits of entropy, stored as a keyed
+//!   SHA-256 digest, compared in constant time.
+//! - [`ip`]: per-client IP allow-lists (addresses and CIDR ranges, IPv4 and IPv6).
+//! - [`permission`]: permission keys (`companies/search|POST`) and who may hold them.
+//! - [`role`]: the built-in roles.
+//! - [`authz`]: the caller, and the [`authz::CompanyScope`] that only the authorization check can
+//!   build; store functions on tenant data require one, so a handler cannot skip the check.
+
+pub mod authz;
+pub mod ids;
+pub mod ip;
+pub mod permission;
+pub mod role;
+pub mod secret;
+pub mod time;

@@ -1,0 +1,17 @@
+//! Wire types of the Latchkey API: what goes over HTTP, and nothing else.
+//!
+//! - [`envelope`]: the `{data, status, message, validationMessages, isSuccess}` body that every
+//!   `/api` response carries, and the one table of `status` strings with their HTTP codes.
+//! - [`oauth`]: the token endpoint's success body and its RFC 6749 §5.2 error body.
+//! - [`discovery`]: OpenID provider metadata and the JWKS document.
+//! - [`companies`]: company DTOs, named and shaped as in the Keepnet contract.
+//!
+//! Field names follow the contract (camelCase on `/api`, snake_case in OAuth bodies); the
+//! structs are the single place where that spelling is decided.
+
+pub mod companies;
+pub mod discovery;
+pub mod envelope;
+pub mod oauth;
+
+pub use envelope::{ResultStatus, ServiceResult};
