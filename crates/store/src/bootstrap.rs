@@ -1,0 +1,63 @@
+//! The first start: an empty database gets its platform root, one reseller and that reseller's
+//! first API client, all in one transaction, so a crash leaves either everything or nothing.
+
+use latchkey_domain::authz::CompanyRef;
+use latchkey_domain::ids::ResourceId;
+use sqlx::Row;
+
+use crate::clients::{NewClient, insert_client};
+use crate::companies::insert_company;
+use crate::error::OnUnique;
+use crate::meta::{CLIENTS_REVISION, bump};
+use crate::{Store, StoreError};
+
+pub struct Bootstrapped {
+    pub root: CompanyRef,
+    pub reseller: CompanyRef,
+    pub client: ResourceId,
+}
+
+impl Store {
+    /// Creates the initial tenancy unless the database already has a root (then `None`).
+    /// `client.role_keys` is ignored: the client gets the built-in Reseller role.
+    pub async fn bootstrap(
+        &self,
+        root_name: &str,
+        reseller_name: &str,
+        client: NewClient,
+    ) -> Result<Option<Bootstrapped>, StoreError> {
+        if self.root_company().await?.is_some() {
+            return Ok(None);
+        }
+        let mut tx = self.pool().begin().await?;
+        let root = match insert_company(&mut tx, None, root_name, true, true, None, None).await {
+            Ok(root) => root,
+            // Another replica bootstrapped between our check and our insert.
+            Err(StoreError::Conflict(_)) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let reseller =
+            insert_company(&mut tx, Some(&root), reseller_name, true, false, None, None).await?;
+        let role: i64 = sqlx::query("SELECT id FROM roles WHERE resource_id = $1")
+            .bind(latchkey_domain::role::BuiltInRole::Reseller.resource_id())
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get("id")?;
+        let client = NewClient {
+            role_keys: vec![role],
+            ..client
+        };
+        let (_, client) = insert_client(&mut tx, reseller.id, &client).await?;
+        bump(&mut *tx, CLIENTS_REVISION).await?;
+        let committed = tx.commit().await.on_unique("the platform root");
+        match committed {
+            Ok(()) => Ok(Some(Bootstrapped {
+                root,
+                reseller,
+                client,
+            })),
+            Err(StoreError::Conflict(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}

@@ -1,0 +1,269 @@
+//! REST API clients: the credentials integrations use to get tokens.
+
+use std::collections::HashMap;
+
+use latchkey_domain::authz::{CompanyRef, CompanyScope};
+use latchkey_domain::ids::{ClientId, ResourceId};
+use latchkey_domain::role::BuiltInRole;
+use latchkey_domain::secret::SecretDigest;
+use latchkey_domain::time::now_millis;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+use crate::companies::company_ref;
+use crate::error::OnUnique;
+use crate::meta::{CLIENTS_REVISION, bump};
+use crate::{Store, StoreError, flag};
+
+/// Client status: the contract's `statusId`.
+pub const STATUS_ACTIVE: i64 = 1;
+pub const STATUS_INACTIVE: i64 = 0;
+
+/// A client to be created.
+#[derive(Debug, Clone)]
+pub struct NewClient {
+    pub name: String,
+    pub client_id: ClientId,
+    pub secret_digest: SecretDigest,
+    pub status_id: i64,
+    pub has_ip_restriction: bool,
+    pub allowed_ips: Vec<String>,
+    pub role_keys: Vec<i64>,
+}
+
+/// A role as granted to a client.
+#[derive(Debug, Clone)]
+pub struct RoleGrant {
+    pub key: i64,
+    pub resource_id: String,
+    pub name: String,
+    pub built_in: Option<BuiltInRole>,
+    /// Permission keys of a custom role; empty for built-in roles, whose grants come from the
+    /// route table.
+    pub permissions: Vec<String>,
+}
+
+/// Everything the server needs to authenticate a client and fill its token's claims.
+#[derive(Debug, Clone)]
+pub struct ClientAuthRow {
+    pub key: i64,
+    pub resource_id: ResourceId,
+    pub client_id: ClientId,
+    pub secret_digest: SecretDigest,
+    pub status_id: i64,
+    pub has_ip_restriction: bool,
+    pub allowed_ips: Vec<String>,
+    pub company: CompanyRef,
+    pub company_is_root: bool,
+    pub company_industry_name: Option<String>,
+    pub company_logo_url: Option<String>,
+    pub parent_resource_id: Option<String>,
+    pub parent_name: Option<String>,
+    pub roles: Vec<RoleGrant>,
+}
+
+const AUTH_SELECT: &str = "SELECT a.id AS client_key, a.resource_id AS client_resource_id, \
+    a.client_id, a.secret_digest, a.status_id, a.has_ip_restriction, a.allowed_ips, \
+    c.id, c.resource_id, c.name, c.path, c.is_reseller, c.is_root, \
+    c.industry_name, c.logo_url, p.resource_id AS parent_resource_id, p.name AS parent_name \
+    FROM api_clients a JOIN companies c ON c.id = a.company_id \
+    LEFT JOIN companies p ON p.id = c.parent_id";
+
+fn auth_row(row: &AnyRow) -> Result<ClientAuthRow, StoreError> {
+    let digest: Vec<u8> = row.try_get("secret_digest")?;
+    let ips: String = row.try_get("allowed_ips")?;
+    Ok(ClientAuthRow {
+        key: row.try_get("client_key")?,
+        resource_id: ResourceId::from_stored(row.try_get("client_resource_id")?),
+        client_id: ClientId::from_stored(row.try_get("client_id")?),
+        secret_digest: SecretDigest::from_bytes(&digest)
+            .ok_or_else(|| StoreError::Corrupt("client secret digest is not 32 bytes".into()))?,
+        status_id: row.try_get("status_id")?,
+        has_ip_restriction: flag(row.try_get("has_ip_restriction")?),
+        allowed_ips: serde_json::from_str(&ips)
+            .map_err(|e| StoreError::Corrupt(format!("allowed_ips: {e}")))?,
+        company: company_ref(row)?,
+        company_is_root: flag(row.try_get("is_root")?),
+        company_industry_name: row.try_get("industry_name")?,
+        company_logo_url: row.try_get("logo_url")?,
+        parent_resource_id: row.try_get("parent_resource_id")?,
+        parent_name: row.try_get("parent_name")?,
+        roles: Vec::new(),
+    })
+}
+
+impl Store {
+    /// Creates a client in the scoped company with its roles.
+    pub async fn create_client(
+        &self,
+        scope: &CompanyScope,
+        new: &NewClient,
+    ) -> Result<(i64, ResourceId), StoreError> {
+        let mut tx = self.pool().begin().await?;
+        let created = insert_client(&mut tx, scope.company_id(), new).await?;
+        bump(&mut *tx, CLIENTS_REVISION).await?;
+        tx.commit().await?;
+        Ok(created)
+    }
+
+    /// Sets a client's status (`STATUS_ACTIVE` / `STATUS_INACTIVE`).
+    pub async fn set_client_status(
+        &self,
+        scope: &CompanyScope,
+        client: &ResourceId,
+        status_id: i64,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool().begin().await?;
+        let done = sqlx::query(
+            "UPDATE api_clients SET status_id = $1, update_time = $2 \
+             WHERE resource_id = $3 AND company_id = $4",
+        )
+        .bind(status_id)
+        .bind(now_millis())
+        .bind(client.as_str())
+        .bind(scope.company_id())
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        bump(&mut *tx, CLIENTS_REVISION).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Deletes a client; its tokens stop working at once because authentication no longer finds
+    /// it.
+    pub async fn delete_client(
+        &self,
+        scope: &CompanyScope,
+        client: &ResourceId,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool().begin().await?;
+        let done =
+            sqlx::query("DELETE FROM api_clients WHERE resource_id = $1 AND company_id = $2")
+                .bind(client.as_str())
+                .bind(scope.company_id())
+                .execute(&mut *tx)
+                .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        bump(&mut *tx, CLIENTS_REVISION).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Finds which company a client id belongs to, for the offline admin commands.
+    pub async fn find_client_by_client_id(
+        &self,
+        client_id: &str,
+    ) -> Result<Option<(ResourceId, CompanyRef)>, StoreError> {
+        let row = sqlx::query(&format!("{AUTH_SELECT} WHERE a.client_id = $1"))
+            .bind(client_id)
+            .fetch_optional(self.pool())
+            .await?;
+        Ok(match row {
+            Some(r) => {
+                let a = auth_row(&r)?;
+                Some((a.resource_id, a.company))
+            }
+            None => None,
+        })
+    }
+
+    /// Every client with what authentication needs. This feeds the server's in-memory client
+    /// view, which must know every client to authenticate any of them; it is not tenant data
+    /// handed to a caller.
+    pub async fn client_auth_rows(&self) -> Result<Vec<ClientAuthRow>, StoreError> {
+        let rows = sqlx::query(AUTH_SELECT).fetch_all(self.pool()).await?;
+        let mut clients = rows.iter().map(auth_row).collect::<Result<Vec<_>, _>>()?;
+        let mut roles = self.client_role_grants().await?;
+        for c in &mut clients {
+            c.roles = roles.remove(&c.key).unwrap_or_default();
+        }
+        Ok(clients)
+    }
+
+    /// Roles of every client, with the permission keys of custom roles.
+    async fn client_role_grants(&self) -> Result<HashMap<i64, Vec<RoleGrant>>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT cr.client_id, r.id, r.resource_id, r.name, r.is_system \
+             FROM api_client_roles cr JOIN roles r ON r.id = cr.role_id ORDER BY r.id",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        let perm_rows = sqlx::query(
+            "SELECT rp.role_id, rp.permission_key FROM role_permissions rp \
+             WHERE rp.role_id IN (SELECT role_id FROM api_client_roles) ORDER BY rp.permission_key",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        let mut perms: HashMap<i64, Vec<String>> = HashMap::new();
+        for r in &perm_rows {
+            perms
+                .entry(r.try_get("role_id")?)
+                .or_default()
+                .push(r.try_get("permission_key")?);
+        }
+        let mut grants: HashMap<i64, Vec<RoleGrant>> = HashMap::new();
+        for r in &rows {
+            let key: i64 = r.try_get("id")?;
+            let resource_id: String = r.try_get("resource_id")?;
+            let built_in = if flag(r.try_get("is_system")?) {
+                BuiltInRole::from_resource_id(&resource_id)
+            } else {
+                None
+            };
+            grants
+                .entry(r.try_get("client_id")?)
+                .or_default()
+                .push(RoleGrant {
+                    key,
+                    resource_id,
+                    name: r.try_get("name")?,
+                    built_in,
+                    permissions: perms.get(&key).cloned().unwrap_or_default(),
+                });
+        }
+        Ok(grants)
+    }
+}
+
+/// Inserts a client and its roles, inside the caller's transaction.
+pub(crate) async fn insert_client(
+    conn: &mut AnyConnection,
+    company_id: i64,
+    new: &NewClient,
+) -> Result<(i64, ResourceId), StoreError> {
+    let now = now_millis();
+    let resource_id = ResourceId::generate();
+    let ips =
+        serde_json::to_string(&new.allowed_ips).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let row = sqlx::query(
+        "INSERT INTO api_clients (resource_id, company_id, name, client_id, secret_digest, \
+         status_id, has_ip_restriction, allowed_ips, create_time, update_time) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id",
+    )
+    .bind(resource_id.as_str())
+    .bind(company_id)
+    .bind(new.name.as_str())
+    .bind(new.client_id.as_str())
+    .bind(new.secret_digest.as_bytes().to_vec())
+    .bind(new.status_id)
+    .bind(i64::from(new.has_ip_restriction))
+    .bind(ips)
+    .bind(now)
+    .fetch_one(&mut *conn)
+    .await
+    .on_unique("A client with this client ID")?;
+    let key: i64 = row.try_get("id")?;
+    for role in &new.role_keys {
+        sqlx::query("INSERT INTO api_client_roles (client_id, role_id) VALUES ($1, $2)")
+            .bind(key)
+            .bind(role)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok((key, resource_id))
+}

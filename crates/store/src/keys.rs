@@ -1,0 +1,76 @@
+//! Token signing keys. Private keys are stored sealed (the server seals and opens them; the store
+//! only keeps bytes).
+
+use sqlx::Row;
+
+use crate::meta::{KEYS_REVISION, bump};
+use crate::{Store, StoreError};
+
+#[derive(Debug, Clone)]
+pub struct StoredKey {
+    pub kid: String,
+    pub algorithm: String,
+    pub sealed_private_key: Vec<u8>,
+    pub public_jwk: String,
+    pub created_at: i64,
+    pub retired_at: Option<i64>,
+}
+
+impl Store {
+    /// Every key not yet pruned, newest first.
+    pub async fn signing_keys(&self) -> Result<Vec<StoredKey>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT kid, algorithm, private_key, public_jwk, created_at, retired_at \
+             FROM signing_keys ORDER BY created_at DESC, kid",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(StoredKey {
+                    kid: r.try_get("kid")?,
+                    algorithm: r.try_get("algorithm")?,
+                    sealed_private_key: r.try_get("private_key")?,
+                    public_jwk: r.try_get("public_jwk")?,
+                    created_at: r.try_get("created_at")?,
+                    retired_at: r.try_get("retired_at")?,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(StoreError::from)
+    }
+
+    /// Makes `key` the active key: every other active key is retired at `key.created_at`.
+    pub async fn activate_signing_key(&self, key: &StoredKey) -> Result<(), StoreError> {
+        let mut tx = self.pool().begin().await?;
+        sqlx::query("UPDATE signing_keys SET retired_at = $1 WHERE retired_at IS NULL")
+            .bind(key.created_at)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO signing_keys (kid, algorithm, private_key, public_jwk, created_at, retired_at) \
+             VALUES ($1, $2, $3, $4, $5, NULL)",
+        )
+        .bind(key.kid.as_str())
+        .bind(key.algorithm.as_str())
+        .bind(key.sealed_private_key.clone())
+        .bind(key.public_jwk.as_str())
+        .bind(key.created_at)
+        .execute(&mut *tx)
+        .await?;
+        bump(&mut *tx, KEYS_REVISION).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Removes keys retired before `cutoff`: no token they signed can still be valid.
+    pub async fn prune_signing_keys(&self, cutoff: i64) -> Result<u64, StoreError> {
+        let done = sqlx::query(
+            "DELETE FROM signing_keys WHERE retired_at IS NOT NULL AND retired_at < $1",
+        )
+        .bind(cutoff)
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected())
+    }
+}
