@@ -1,0 +1,3 @@
+//! `/api` handlers, one file per resource, named like the URL.
+
+pub mod companies;

@@ -1,0 +1,189 @@
+//! The `/api` authorization step.
+//!
+//! For every route, in this order: bearer token (RFC 6750) → signature and claims, checked once
+//! per token and then remembered until it expires → the client still exists, is active and is
+//! calling from an allowed address (read from the live client view, so a change applies to
+//! tokens already issued) → the client's rate limit → the route's permission. The result, a
+//! [`Caller`], is put in the request for the handler; a handler gets it through [`Auth`].
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use latchkey_domain::authz::{Caller, CompanyScope};
+use latchkey_domain::ids::ResourceId;
+use latchkey_domain::time::now_secs;
+
+use super::client_ip::client_ip;
+use crate::crypto::ring::VerifiedClaims;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+
+/// The permission key a route demands.
+pub struct Permission(pub String);
+
+pub async fn authorize(
+    State((state, permission)): State<(AppState, Arc<Permission>)>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    match authenticate(&state, peer, request.headers(), &permission.0) {
+        Ok(caller) => {
+            request.extensions_mut().insert(caller);
+            next.run(request).await
+        }
+        Err(e) => e.into_response(),
+    }
+}
+
+fn authenticate(
+    state: &AppState,
+    peer: SocketAddr,
+    headers: &HeaderMap,
+    permission: &str,
+) -> ApiResult<Caller> {
+    let token = bearer_token(headers)?;
+    let claims = verified_claims(state, token)?;
+    let entry = state
+        .clients
+        .get(&claims.client_id)
+        // A client deleted and re-created under the same client id is another client.
+        .filter(|e| e.resource_id.as_str() == claims.sub)
+        .ok_or_else(|| ApiError::unauthorized(Some("The client of this token no longer exists")))?;
+    if !entry.active {
+        return Err(ApiError::unauthorized(Some(
+            "The client of this token is inactive",
+        )));
+    }
+    if let Some(allowed) = &entry.allowed_ips {
+        let ip = client_ip(peer, headers, &state.config.trusted_proxies);
+        if !allowed.contains(ip) {
+            return Err(ApiError::forbidden(format!(
+                "Requests from {ip} are not allowed for this client"
+            )));
+        }
+    }
+    state
+        .api_limiter
+        .check(&entry.caller.client_key)
+        .map_err(ApiError::too_many_requests)?;
+    entry.caller.require(permission)?;
+    Ok(entry.caller.clone())
+}
+
+fn bearer_token(headers: &HeaderMap) -> ApiResult<&str> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Err(ApiError::unauthorized(None));
+    };
+    let value = value
+        .to_str()
+        .map_err(|_| ApiError::unauthorized(Some("The Authorization header is not valid text")))?;
+    let (scheme, token) = value.split_once(' ').ok_or_else(|| {
+        ApiError::unauthorized(Some("The Authorization header must be 'Bearer <token>'"))
+    })?;
+    if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
+        return Err(ApiError::unauthorized(Some(
+            "The Authorization header must be 'Bearer <token>'",
+        )));
+    }
+    Ok(token.trim())
+}
+
+/// Verifies the token, or finds it among those already verified. The cache key is a digest of
+/// the whole token, so a token altered in any byte is a miss and gets verified.
+fn verified_claims(state: &AppState, token: &str) -> ApiResult<VerifiedClaims> {
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, token.as_bytes());
+    let mut key = [0u8; 32];
+    key.copy_from_slice(digest.as_ref());
+    if let Some(claims) = state.verified_tokens.get(&key) {
+        if claims.exp > now_secs() {
+            return Ok(claims);
+        }
+        state.verified_tokens.remove(&key);
+    }
+    let claims = state
+        .keys
+        .verify(token)
+        .map_err(|e| ApiError::unauthorized(Some(&e.to_string())))?;
+    state.verified_tokens.insert(key, claims.clone());
+    Ok(claims)
+}
+
+/// The authenticated caller, for handlers.
+pub struct Auth(pub Caller);
+
+impl<S: Send + Sync> FromRequestParts<S> for Auth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<Caller>()
+            .cloned()
+            .map(Auth)
+            .ok_or_else(|| ApiError::internal("handler reached without the authorization step"))
+    }
+}
+
+/// The company a request names, if any: `X-KEEPNET-Company-Id`, `X-IR-COMPANY-ID` or
+/// `?companyId=`. Path ids are read by the handlers that have them.
+pub struct TargetCompany(pub Option<ResourceId>);
+
+impl<S: Send + Sync> FromRequestParts<S> for TargetCompany {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let mut named: Vec<(&str, String)> = Vec::new();
+        for header_name in ["x-keepnet-company-id", "x-ir-company-id"] {
+            for value in parts.headers.get_all(header_name) {
+                let value = value
+                    .to_str()
+                    .map_err(|_| invalid_company_id(header_name))?;
+                if !value.trim().is_empty() {
+                    named.push((header_name, value.trim().to_owned()));
+                }
+            }
+        }
+        if let Some(query) = parts.uri.query() {
+            let pairs: Vec<(String, String)> =
+                serde_urlencoded::from_str(query).unwrap_or_default();
+            for (k, v) in pairs {
+                if k.eq_ignore_ascii_case("companyid") && !v.trim().is_empty() {
+                    named.push(("companyId", v.trim().to_owned()));
+                }
+            }
+        }
+        let Some((source, first)) = named.first() else {
+            return Ok(Self(None));
+        };
+        if named.iter().any(|(_, v)| v != first) {
+            return Err(ApiError::input(vec![
+                "The company is named more than once with different ids".into(),
+            ]));
+        }
+        ResourceId::parse(first)
+            .map(|id| Self(Some(id)))
+            .ok_or_else(|| invalid_company_id(source))
+    }
+}
+
+fn invalid_company_id(source: &str) -> ApiError {
+    ApiError::input(vec![format!("{source} is not a valid company id")])
+}
+
+impl AppState {
+    /// The authorization step for a named company: unknown → 404, not managed → 403.
+    pub async fn scope(&self, caller: &Caller, company: &ResourceId) -> ApiResult<CompanyScope> {
+        let target = self
+            .store
+            .find_company(company)
+            .await?
+            .ok_or_else(|| ApiError::not_found(format!("Company {company} was not found")))?;
+        Ok(caller.scope_for(target)?)
+    }
+}

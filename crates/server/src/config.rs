@@ -1,0 +1,230 @@
+//! Configuration: defaults → TOML file → `LATCHKEY_*` environment → command-line flags, each
+//! layer overriding the one before. Secrets may come from files: `LATCHKEY_DATABASE_URL_FILE`,
+//! `LATCHKEY_MASTER_KEY_FILE`. Unknown `LATCHKEY_*` variables are reported, because a typo in
+//! a variable name otherwise fails silently.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use ipnet::IpNet;
+use serde::{Deserialize, Serialize};
+
+use crate::crypto::keys::Algorithm;
+
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Address to listen on; port 0 picks a free port.
+    pub listen: SocketAddr,
+    /// Where the SQLite database, the master key and the first-start credentials live.
+    pub data_dir: PathBuf,
+    /// `sqlite://…` or `postgres://…`; empty means `<data_dir>/latchkey.db`.
+    pub database_url: String,
+    pub database_max_connections: u32,
+    /// The `iss` of issued tokens and the base of discovery URLs; empty means
+    /// `http://<listen address>`.
+    pub issuer: String,
+    /// The `aud` of issued tokens.
+    pub audience: String,
+    pub token_lifetime_seconds: u64,
+    pub signing_algorithm: Algorithm,
+    /// Token requests per second allowed to one client (0 = unlimited), and the burst.
+    pub rate_limit_token_per_second: u32,
+    pub rate_limit_token_burst: u32,
+    /// Failed token requests per second allowed from one address before it is slowed down.
+    pub rate_limit_token_failures_per_second: u32,
+    /// API requests per second allowed to one client (0 = unlimited), and the burst.
+    pub rate_limit_api_per_second: u32,
+    pub rate_limit_api_burst: u32,
+    /// Peers whose `X-Forwarded-For` is believed (load balancers, reverse proxies).
+    pub trusted_proxies: Vec<IpNet>,
+    /// How often to look for changes made by other processes or replicas (milliseconds).
+    pub change_poll_ms: u64,
+    /// Hex-encoded 32-byte key that digests client secrets and seals signing keys; empty means
+    /// `<data_dir>/master.key`, created on first start. Replicas must share it.
+    pub master_key: String,
+    /// `json` (default) or `pretty`.
+    pub log_format: String,
+    /// A tracing filter, e.g. `info` or `latchkey_server=debug`.
+    pub log: String,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("listen", &self.listen)
+            .field("data_dir", &self.data_dir)
+            .field(
+                "database_url",
+                &latchkey_store::redact_url(&self.database_url),
+            )
+            .field("issuer", &self.issuer)
+            .field("audience", &self.audience)
+            .field("token_lifetime_seconds", &self.token_lifetime_seconds)
+            .field("signing_algorithm", &self.signing_algorithm)
+            .field(
+                "master_key",
+                &if self.master_key.is_empty() {
+                    ""
+                } else {
+                    "<redacted>"
+                },
+            )
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: PathBuf::from("./latchkey-data"),
+            database_url: String::new(),
+            database_max_connections: 16,
+            issuer: String::new(),
+            audience: "api1".into(),
+            token_lifetime_seconds: 3600,
+            signing_algorithm: Algorithm::ES256,
+            rate_limit_token_per_second: 10,
+            rate_limit_token_burst: 50,
+            rate_limit_token_failures_per_second: 20,
+            rate_limit_api_per_second: 100,
+            rate_limit_api_burst: 200,
+            trusted_proxies: Vec::new(),
+            change_poll_ms: 1000,
+            master_key: String::new(),
+            log_format: "json".into(),
+            log: "info".into(),
+        }
+    }
+}
+
+/// Keys that may be given as `LATCHKEY_<KEY>_FILE`, holding the value in a file.
+const FILE_KEYS: &[&str] = &["database_url", "master_key"];
+
+impl Config {
+    /// Loads the layers. `overrides` are the flags given on the command line (already
+    /// filtered to those actually set).
+    pub fn load(
+        file: Option<&Path>,
+        overrides: Vec<(&'static str, String)>,
+    ) -> anyhow::Result<Self> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(file) = file {
+            anyhow::ensure!(
+                file.exists(),
+                "config file {} does not exist",
+                file.display()
+            );
+            figment = figment.merge(Toml::file(file));
+        }
+        figment = figment.merge(
+            Env::prefixed("LATCHKEY_")
+                .ignore(&["CONFIG"])
+                .filter(|k| !k.as_str().ends_with("_FILE") && !k.as_str().starts_with("TEST_")),
+        );
+        for key in FILE_KEYS {
+            let var = format!("LATCHKEY_{}_FILE", key.to_ascii_uppercase());
+            if let Ok(path) = std::env::var(&var) {
+                let value = std::fs::read_to_string(&path)
+                    .map_err(|e| anyhow::anyhow!("cannot read {var}={path}: {e}"))?;
+                figment = figment.merge(Serialized::default(key, value.trim().to_owned()));
+            }
+        }
+        for (key, value) in overrides {
+            figment = figment.merge(Serialized::default(key, value));
+        }
+        let mut config: Config = figment.extract()?;
+        config.finish()?;
+        Ok(config)
+    }
+
+    /// `LATCHKEY_*` variables that name no setting.
+    pub fn unknown_env_keys() -> Vec<String> {
+        let known = serde_json::to_value(Config::default())
+            .ok()
+            .and_then(|v| v.as_object().map(|o| o.keys().cloned().collect::<Vec<_>>()))
+            .unwrap_or_default();
+        std::env::vars()
+            .filter_map(|(k, _)| k.strip_prefix("LATCHKEY_").map(str::to_ascii_lowercase))
+            .filter(|k| k != "config" && !k.starts_with("test_"))
+            .filter(|k| {
+                let base = k
+                    .strip_suffix("_file")
+                    .filter(|b| FILE_KEYS.contains(b))
+                    .unwrap_or(k);
+                !known.iter().any(|known| known == base)
+            })
+            .map(|k| format!("LATCHKEY_{}", k.to_ascii_uppercase()))
+            .collect()
+    }
+
+    /// Fills derived defaults and checks ranges.
+    fn finish(&mut self) -> anyhow::Result<()> {
+        if self.database_url.is_empty() {
+            self.database_url = format!("sqlite://{}", self.data_dir.join("latchkey.db").display());
+        }
+        anyhow::ensure!(
+            (60..=86_400).contains(&self.token_lifetime_seconds),
+            "token_lifetime_seconds must be between 60 and 86400"
+        );
+        anyhow::ensure!(!self.audience.is_empty(), "audience must not be empty");
+        anyhow::ensure!(
+            self.database_max_connections > 0,
+            "database_max_connections must be at least 1"
+        );
+        anyhow::ensure!(
+            self.change_poll_ms >= 50,
+            "change_poll_ms must be at least 50"
+        );
+        self.issuer = self.issuer.trim_end_matches('/').to_owned();
+        Ok(())
+    }
+
+    /// The issuer for a server bound to `bound` (known only after binding, for port 0).
+    pub fn issuer_for(&self, bound: SocketAddr) -> String {
+        if self.issuer.is_empty() {
+            format!("http://{bound}")
+        } else {
+            self.issuer.clone()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn toml_then_overrides() {
+        let dir = tempfile_dir();
+        let file = dir.join("latchkey.toml");
+        std::fs::write(
+            &file,
+            "token_lifetime_seconds = 600\nsigning_algorithm = \"EdDSA\"\n",
+        )
+        .expect("write");
+        let config =
+            Config::load(Some(&file), vec![("listen", "127.0.0.1:9999".into())]).expect("load");
+        assert_eq!(config.token_lifetime_seconds, 600);
+        assert_eq!(config.listen.port(), 9999);
+        assert_eq!(config.signing_algorithm, Algorithm::EdDSA);
+        assert!(config.database_url.starts_with("sqlite://"));
+    }
+
+    #[test]
+    fn unknown_keys_in_the_file_are_errors() {
+        let dir = tempfile_dir();
+        let file = dir.join("bad.toml");
+        std::fs::write(&file, "token_lifetime = 600\n").expect("write");
+        assert!(Config::load(Some(&file), vec![]).is_err());
+    }
+
+    fn tempfile_dir() -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("latchkey-config-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        dir
+    }
+}

@@ -1,0 +1,286 @@
+//! The Latchkey server: an axum application over the domain and the store.
+//!
+//! A request's path through the code:
+//! - [`Application::build`] binds the listener, opens the store, loads the signing keys
+//!   ([`crypto`]) and the live client view ([`auth::registry`]), and assembles the router.
+//! - `POST /connect/token` is [`token`]; discovery documents are [`discovery`].
+//! - Every `/api` route comes from the table in [`routes`] and passes the authorization step in
+//!   [`auth::bearer`] before its handler in [`api`] runs; failures become the envelope in
+//!   [`error`].
+//! - [`ops`] serves `/healthz`, `/readyz` and `/metrics`.
+
+pub mod api;
+pub mod auth;
+pub mod bootstrap;
+pub mod config;
+pub mod crypto;
+pub mod discovery;
+pub mod error;
+pub mod ops;
+pub mod routes;
+pub mod state;
+pub mod telemetry;
+pub mod token;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use anyhow::Context;
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::header;
+use axum::routing::{get, post};
+use latchkey_proto::ResultStatus;
+use latchkey_store::Store;
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use tokio::net::TcpListener;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::sensitive_headers::SetSensitiveHeadersLayer;
+use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+
+pub use config::Config;
+
+use crate::auth::rate::Limiter;
+use crate::auth::registry::ClientRegistry;
+use crate::crypto::ring::KeyRing;
+use crate::crypto::seal::MasterKey;
+use crate::error::ApiError;
+use crate::routes::Catalog;
+use crate::state::{AppState, Inner};
+
+/// A built server, bound and ready to run.
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    state: AppState,
+    /// Set when this start created the initial tenancy.
+    pub initial_credentials: Option<std::path::PathBuf>,
+}
+
+impl Application {
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        std::fs::create_dir_all(&config.data_dir).with_context(|| {
+            format!("creating the data directory {}", config.data_dir.display())
+        })?;
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .with_context(|| format!("binding {}", config.listen))?;
+        let issuer = config.issuer_for(listener.local_addr()?);
+
+        let master = MasterKey::load_or_create(&config.master_key, &config.data_dir)?;
+        let store = Store::open(&config.database_url, config.database_max_connections)
+            .await
+            .with_context(|| {
+                format!(
+                    "opening the database {}",
+                    latchkey_store::redact_url(&config.database_url)
+                )
+            })?;
+        let hasher = master.secret_hasher();
+        let sealer = master.sealer();
+        let initial_credentials =
+            bootstrap::run(&store, &hasher, &config.data_dir, &issuer).await?;
+
+        let keys = KeyRing::load(
+            &store,
+            &sealer,
+            config.signing_algorithm,
+            config.token_lifetime_seconds,
+            issuer.clone(),
+            config.audience.clone(),
+        )
+        .await?;
+        let table = routes::table();
+        let catalog = Arc::new(Catalog::from_table(&table));
+        let clients = ClientRegistry::new(catalog.clone(), issuer.clone(), config.audience.clone());
+        clients.reload(&store).await?;
+
+        let state = AppState::new(Inner {
+            token_limiter: Limiter::new(
+                config.rate_limit_token_per_second,
+                config.rate_limit_token_burst,
+            ),
+            token_failure_limiter: Limiter::new(
+                config.rate_limit_token_failures_per_second,
+                config
+                    .rate_limit_token_failures_per_second
+                    .saturating_mul(5),
+            ),
+            api_limiter: Limiter::new(
+                config.rate_limit_api_per_second,
+                config.rate_limit_api_burst,
+            ),
+            verified_tokens: quick_cache::sync::Cache::new(100_000),
+            metrics: metrics_handle(),
+            config,
+            issuer,
+            store,
+            keys,
+            sealer,
+            clients,
+            hasher,
+            catalog,
+        });
+        let router = router(table, state.clone());
+        Ok(Self {
+            listener,
+            router,
+            state,
+            initial_credentials,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        // A bound listener always has an address.
+        self.listener
+            .local_addr()
+            .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)))
+    }
+
+    /// The shared state, e.g. for tests that need the signing key to forge claims.
+    pub fn state(&self) -> AppState {
+        self.state.clone()
+    }
+
+    pub fn issuer(&self) -> &str {
+        &self.state.issuer
+    }
+
+    /// Serves until `shutdown` completes, then stops accepting, drains in-flight requests and
+    /// closes the database.
+    pub async fn run(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let watcher = tokio::spawn(watch_for_changes(self.state.clone()));
+        let service = self
+            .router
+            .into_make_service_with_connect_info::<SocketAddr>();
+        let served = axum::serve(self.listener, service)
+            .with_graceful_shutdown(shutdown)
+            .await;
+        watcher.abort();
+        self.state.store.close().await;
+        served.context("serving HTTP")
+    }
+}
+
+fn router(table: Vec<routes::ApiRoute>, state: AppState) -> Router {
+    let api = routes::api_router(table, state.clone())
+        .fallback(|| async { ApiError::not_found("No API operation at this path") })
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(
+                ResultStatus::MethodNotAllowed,
+                ResultStatus::MethodNotAllowed.default_message(),
+            )
+        })
+        // JSON bodies of the API are small; uploads set their own limit.
+        .layer(DefaultBodyLimit::max(2 * 1024 * 1024));
+
+    Router::new()
+        .route(
+            "/connect/token",
+            post(token::token).layer(DefaultBodyLimit::max(16 * 1024)),
+        )
+        .route(
+            "/.well-known/openid-configuration",
+            get(discovery::openid_configuration),
+        )
+        .route("/.well-known/jwks.json", get(discovery::jwks))
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .route("/metrics", get(ops::metrics))
+        .merge(api)
+        .layer(axum::middleware::from_fn(ops::record))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(DefaultMakeSpan::new().level(tracing::Level::INFO))
+                .on_response(DefaultOnResponse::new().level(tracing::Level::DEBUG)),
+        )
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(SetSensitiveHeadersLayer::new([
+            header::AUTHORIZATION,
+            header::COOKIE,
+        ]))
+        .with_state(state)
+}
+
+/// Follows changes made by other processes (the admin CLI, other replicas): when the store's
+/// revision counters move, reload the client view or the key ring. Also trims rate-limiter
+/// state of idle keys.
+async fn watch_for_changes(state: AppState) {
+    let mut tick = tokio::time::interval(Duration::from_millis(state.config.change_poll_ms));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut seen_keys = None;
+    let mut ticks: u64 = 0;
+    loop {
+        tick.tick().await;
+        ticks += 1;
+        match state.store.revisions().await {
+            Ok((clients, keys)) => {
+                if clients != state.clients.revision()
+                    && let Err(e) = state.clients.reload(&state.store).await
+                {
+                    tracing::error!(error = %format!("{e:#}"), "reloading clients failed");
+                }
+                if seen_keys.is_some_and(|seen| seen != keys) {
+                    match state.keys.reload(&state.store, &state.sealer).await {
+                        Ok(()) => {
+                            tracing::info!(kid = %state.keys.active().kid, "signing keys reloaded")
+                        }
+                        Err(e) => {
+                            tracing::error!(error = %format!("{e:#}"), "reloading signing keys failed")
+                        }
+                    }
+                }
+                seen_keys = Some(keys);
+            }
+            Err(e) => tracing::warn!(error = %e, "checking for changes failed"),
+        }
+        if ticks.is_multiple_of(60) {
+            state.token_limiter.forget_idle();
+            state.token_failure_limiter.forget_idle();
+            state.api_limiter.forget_idle();
+        }
+    }
+}
+
+/// The Prometheus recorder is process-global; every server in the process shares it.
+fn metrics_handle() -> PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            let recorder = PrometheusBuilder::new().build_recorder();
+            let handle = recorder.handle();
+            // Fails only if another recorder was installed first; then metrics go there.
+            let _ = metrics::set_global_recorder(recorder);
+            handle
+        })
+        .clone()
+}
+
+/// Completes on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: draining requests");
+}

@@ -1,0 +1,165 @@
+//! The route table: every `/api` operation, declared once.
+//!
+//! A row is a handler annotated with `#[utoipa::path]` (method, path, summary, tag, schemas)
+//! plus the [`Tier`] it belongs to. From the table come the router, the permission key each
+//! route demands (`companies/my|GET`, the format of the token's `permissions` list), the
+//! permission catalog, the grants of the built-in roles, and the OpenAPI document. Adding an
+//! endpoint means adding one row to [`table`].
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::http::Method;
+use axum::routing::MethodRouter;
+use latchkey_domain::permission::{Tier, permission_key, permission_resource_id};
+use utoipa::openapi::path::{Operation, PathItem, Paths};
+use utoipa_axum::router::UtoipaMethodRouter;
+use utoipa_axum::routes;
+
+use crate::api;
+use crate::auth::bearer::{Permission, authorize};
+use crate::state::AppState;
+
+/// One operation of the table.
+pub struct ApiRoute {
+    pub method: Method,
+    pub path: String,
+    pub tier: Tier,
+    pub key: String,
+    pub operation: Operation,
+    router: MethodRouter<AppState>,
+}
+
+impl ApiRoute {
+    fn new(tier: Tier, (_schemas, paths, router): UtoipaMethodRouter<AppState>) -> Self {
+        let mut ops = operations(&paths);
+        // Each row is one `routes!(handler)` with one path and one method; a handler annotated
+        // otherwise is a programming error caught by every test run.
+        assert_eq!(
+            ops.len(),
+            1,
+            "a route table row must declare exactly one operation"
+        );
+        let (path, method, operation) = ops.remove(0);
+        let key = permission_key(&path, method.as_str());
+        Self {
+            method,
+            path,
+            tier,
+            key,
+            operation,
+            router,
+        }
+    }
+}
+
+fn operations(paths: &Paths) -> Vec<(String, Method, Operation)> {
+    let mut out = Vec::new();
+    for (path, item) in &paths.paths {
+        let PathItem {
+            get,
+            post,
+            put,
+            delete,
+            patch,
+            ..
+        } = item;
+        for (method, op) in [
+            (Method::GET, get),
+            (Method::POST, post),
+            (Method::PUT, put),
+            (Method::DELETE, delete),
+            (Method::PATCH, patch),
+        ] {
+            if let Some(op) = op {
+                out.push((path.clone(), method, op.clone()));
+            }
+        }
+    }
+    out
+}
+
+/// The table.
+pub fn table() -> Vec<ApiRoute> {
+    vec![ApiRoute::new(Tier::Company, routes!(api::companies::my))]
+}
+
+/// What the table says about permissions, without the handlers.
+pub struct Catalog {
+    entries: Vec<CatalogEntry>,
+}
+
+#[derive(Debug, Clone)]
+pub struct CatalogEntry {
+    pub key: String,
+    pub resource_id: String,
+    pub tier: Tier,
+    pub method: Method,
+    pub path: String,
+    pub group: String,
+    pub summary: String,
+}
+
+impl Catalog {
+    pub fn from_table(table: &[ApiRoute]) -> Self {
+        let entries = table
+            .iter()
+            .map(|r| CatalogEntry {
+                key: r.key.clone(),
+                resource_id: permission_resource_id(&r.key),
+                tier: r.tier,
+                method: r.method.clone(),
+                path: r.path.clone(),
+                group: r
+                    .operation
+                    .tags
+                    .as_ref()
+                    .and_then(|t| t.first().cloned())
+                    .unwrap_or_default(),
+                summary: r.operation.summary.clone().unwrap_or_default(),
+            })
+            .collect();
+        Self { entries }
+    }
+
+    pub fn entries(&self) -> &[CatalogEntry] {
+        &self.entries
+    }
+}
+
+/// The `/api` router: each route wrapped in the authorization step with its permission key.
+pub fn api_router(table: Vec<ApiRoute>, state: AppState) -> Router<AppState> {
+    let mut router = Router::new();
+    for route in table {
+        let permission = Arc::new(Permission(route.key));
+        let layered = route
+            .router
+            .route_layer(axum::middleware::from_fn_with_state(
+                (state.clone(), permission),
+                authorize,
+            ));
+        router = router.route(&route.path, layered);
+    }
+    router
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_unique_and_well_formed() {
+        let table = table();
+        let mut seen = std::collections::HashSet::new();
+        for r in &table {
+            assert!(
+                seen.insert(r.key.clone()),
+                "duplicate permission key {}",
+                r.key
+            );
+            assert!(r.path.starts_with("/api/"), "{} is outside /api", r.path);
+            assert!(r.key.ends_with(&format!("|{}", r.method)), "{}", r.key);
+        }
+        assert!(seen.contains("companies/my|GET"));
+    }
+}

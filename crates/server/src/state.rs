@@ -1,0 +1,56 @@
+//! What every handler shares.
+
+use std::net::IpAddr;
+use std::ops::Deref;
+use std::sync::Arc;
+
+use latchkey_domain::secret::SecretHasher;
+use latchkey_store::Store;
+use metrics_exporter_prometheus::PrometheusHandle;
+
+use crate::auth::rate::Limiter;
+use crate::auth::registry::ClientRegistry;
+use crate::config::Config;
+use crate::crypto::ring::{KeyRing, VerifiedClaims};
+use crate::crypto::seal::Sealer;
+use crate::routes::Catalog;
+
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+pub struct Inner {
+    pub config: Config,
+    pub issuer: String,
+    pub store: Store,
+    pub keys: KeyRing,
+    pub sealer: Sealer,
+    pub clients: ClientRegistry,
+    pub hasher: SecretHasher,
+    pub catalog: Arc<Catalog>,
+    pub token_limiter: Limiter<i64>,
+    pub token_failure_limiter: Limiter<IpAddr>,
+    pub api_limiter: Limiter<i64>,
+    /// Tokens whose signature and claims have been verified, by SHA-256 of the token.
+    pub verified_tokens: quick_cache::sync::Cache<[u8; 32], VerifiedClaims>,
+    pub metrics: PrometheusHandle,
+}
+
+impl AppState {
+    pub fn new(inner: Inner) -> Self {
+        Self(Arc::new(inner))
+    }
+
+    /// Re-reads clients after this process changed one, so the change applies before the
+    /// response is sent rather than at the next poll.
+    pub async fn clients_changed(&self) -> anyhow::Result<()> {
+        self.clients.reload(&self.store).await
+    }
+}
+
+impl Deref for AppState {
+    type Target = Inner;
+
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
