@@ -1,0 +1,260 @@
+//! `latchkey admin`: operator commands that work on the database directly.
+//!
+//! They run with the operator's own access to the data directory and database, the same trust
+//! as the bootstrap, and so build their company scopes with `operator_scope`.
+
+use clap::Subcommand;
+use latchkey_domain::authz::{CompanyRef, operator_scope};
+use latchkey_domain::ids::{ClientId, ResourceId};
+use latchkey_domain::ip::IpAllowList;
+use latchkey_domain::role::BuiltInRole;
+use latchkey_domain::secret::ClientSecret;
+use latchkey_server::Config;
+use latchkey_server::crypto::keys::Algorithm;
+use latchkey_server::crypto::ring;
+use latchkey_server::crypto::seal::MasterKey;
+use latchkey_store::Store;
+use latchkey_store::clients::{NewClient, STATUS_ACTIVE, STATUS_INACTIVE};
+use latchkey_store::companies::NewCompany;
+use serde_json::json;
+
+#[derive(Subcommand)]
+pub enum AdminCommand {
+    /// Companies.
+    Company {
+        #[command(subcommand)]
+        command: CompanyCommand,
+    },
+    /// REST API clients.
+    Client {
+        #[command(subcommand)]
+        command: ClientCommand,
+    },
+    /// Token signing keys.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum CompanyCommand {
+    /// Create a company (a reseller with --reseller) under a parent (default: the platform root).
+    Create {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        reseller: bool,
+        /// Resource id of the parent company.
+        #[arg(long)]
+        parent: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum ClientCommand {
+    /// Create an API client and print its credentials (the secret is shown only here).
+    Create {
+        /// Resource id of the client's company.
+        #[arg(long)]
+        company: String,
+        #[arg(long, default_value = "API client")]
+        name: String,
+        /// `Reseller` or `Company Admin`.
+        #[arg(long, default_value = "Company Admin")]
+        role: String,
+        /// Allowed address or CIDR range; repeat for several. Without it, any address may call.
+        #[arg(long = "allow-ip")]
+        allow_ip: Vec<String>,
+    },
+    /// Let a client get tokens and call the API again.
+    Activate { client_id: String },
+    /// Stop a client: its tokens are refused at once.
+    Deactivate { client_id: String },
+    /// Delete a client: its tokens are refused at once.
+    Delete { client_id: String },
+}
+
+#[derive(Subcommand)]
+pub enum KeysCommand {
+    /// Create a new signing key and make it active; the old key stays published until its
+    /// tokens have expired.
+    Rotate {
+        /// ES256, RS256 or EdDSA [default: the configured signing_algorithm].
+        #[arg(long)]
+        algorithm: Option<String>,
+    },
+    /// List the signing keys.
+    List,
+}
+
+pub async fn run(config: Config, command: AdminCommand) -> anyhow::Result<()> {
+    std::fs::create_dir_all(&config.data_dir)?;
+    let store = Store::open(&config.database_url, 2).await?;
+    let master = MasterKey::load_or_create(&config.master_key, &config.data_dir)?;
+    let result = match command {
+        AdminCommand::Company { command } => company(&store, command).await,
+        AdminCommand::Client { command } => client(&store, &master, command).await,
+        AdminCommand::Keys { command } => keys(&store, &master, &config, command).await,
+    };
+    store.close().await;
+    result
+}
+
+async fn company_by_id(store: &Store, id: &str) -> anyhow::Result<CompanyRef> {
+    let id =
+        ResourceId::parse(id).ok_or_else(|| anyhow::anyhow!("{id} is not a valid company id"))?;
+    store
+        .find_company(&id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("company {id} not found"))
+}
+
+async fn company(store: &Store, command: CompanyCommand) -> anyhow::Result<()> {
+    let CompanyCommand::Create {
+        name,
+        reseller,
+        parent,
+    } = command;
+    let name = name.trim().to_owned();
+    anyhow::ensure!(
+        !name.is_empty() && name.len() <= 64,
+        "--name must be 1 to 64 characters"
+    );
+    let parent = match parent {
+        Some(id) => company_by_id(store, &id).await?,
+        None => store.root_company().await?.ok_or_else(|| {
+            anyhow::anyhow!("the database has no platform root yet: start the server once")
+        })?,
+    };
+    let new = NewCompany {
+        name,
+        is_reseller: reseller,
+        industry_name: None,
+        description: None,
+    };
+    let company = store.create_company(&operator_scope(parent), &new).await?;
+    println!(
+        "{}",
+        json!({"resourceId": company.resource_id.as_str(), "name": company.name, "isReseller": reseller})
+    );
+    Ok(())
+}
+
+async fn client(store: &Store, master: &MasterKey, command: ClientCommand) -> anyhow::Result<()> {
+    match command {
+        ClientCommand::Create {
+            company,
+            name,
+            role,
+            allow_ip,
+        } => {
+            let company = company_by_id(store, &company).await?;
+            let role = BuiltInRole::ALL
+                .into_iter()
+                .find(|r| r.name().eq_ignore_ascii_case(&role) || r.resource_id() == role)
+                .ok_or_else(|| anyhow::anyhow!("--role must be 'Reseller' or 'Company Admin'"))?;
+            anyhow::ensure!(
+                role != BuiltInRole::Reseller || company.is_reseller,
+                "the Reseller role is only for reseller companies"
+            );
+            let allowed = IpAllowList::parse(&allow_ip)
+                .map_err(|bad| anyhow::anyhow!("invalid --allow-ip: {}", bad.join(", ")))?;
+            let client_id = ClientId::generate();
+            let secret = ClientSecret::generate();
+            let new = NewClient {
+                name,
+                client_id: client_id.clone(),
+                secret_digest: master.secret_hasher().digest(&secret),
+                status_id: STATUS_ACTIVE,
+                has_ip_restriction: !allowed.is_empty(),
+                allowed_ips: allowed.to_strings(),
+                role_keys: vec![store.built_in_role_key(role).await?],
+            };
+            let (_, resource_id) = store
+                .create_client(&operator_scope(company.clone()), &new)
+                .await?;
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&json!({
+                    "resourceId": resource_id.as_str(),
+                    "clientId": client_id.as_str(),
+                    "clientSecret": secret.expose(),
+                    "companyResourceId": company.resource_id.as_str(),
+                    "role": role.name(),
+                }))?
+            );
+            eprintln!("The client secret is shown only now; store it safely.");
+            Ok(())
+        }
+        ClientCommand::Activate { client_id } => set_status(store, &client_id, STATUS_ACTIVE).await,
+        ClientCommand::Deactivate { client_id } => {
+            set_status(store, &client_id, STATUS_INACTIVE).await
+        }
+        ClientCommand::Delete { client_id } => {
+            let (resource_id, company) = find_client(store, &client_id).await?;
+            store
+                .delete_client(&operator_scope(company), &resource_id)
+                .await?;
+            println!("deleted client {client_id}");
+            Ok(())
+        }
+    }
+}
+
+async fn find_client(store: &Store, client_id: &str) -> anyhow::Result<(ResourceId, CompanyRef)> {
+    store
+        .find_client_by_client_id(client_id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no client with client id {client_id}"))
+}
+
+async fn set_status(store: &Store, client_id: &str, status: i64) -> anyhow::Result<()> {
+    let (resource_id, company) = find_client(store, client_id).await?;
+    store
+        .set_client_status(&operator_scope(company), &resource_id, status)
+        .await?;
+    println!(
+        "client {client_id} is now {}",
+        if status == STATUS_ACTIVE {
+            "active"
+        } else {
+            "inactive"
+        }
+    );
+    Ok(())
+}
+
+async fn keys(
+    store: &Store,
+    master: &MasterKey,
+    config: &Config,
+    command: KeysCommand,
+) -> anyhow::Result<()> {
+    match command {
+        KeysCommand::Rotate { algorithm } => {
+            let algorithm = match algorithm {
+                Some(a) => Algorithm::parse(&a)
+                    .ok_or_else(|| anyhow::anyhow!("--algorithm must be ES256, RS256 or EdDSA"))?,
+                None => config.signing_algorithm,
+            };
+            let kid = ring::rotate(store, &master.sealer(), algorithm).await?;
+            println!("{}", json!({"kid": kid, "algorithm": algorithm.as_str()}));
+            Ok(())
+        }
+        KeysCommand::List => {
+            for key in store.signing_keys().await? {
+                println!(
+                    "{}",
+                    json!({
+                        "kid": key.kid,
+                        "algorithm": key.algorithm,
+                        "createdAt": latchkey_domain::time::millis_to_rfc3339(key.created_at),
+                        "retiredAt": key.retired_at.map(latchkey_domain::time::millis_to_rfc3339),
+                    })
+                );
+            }
+            Ok(())
+        }
+    }
+}
