@@ -1,0 +1,15 @@
+//! The integration test binary: every test starts the real server on a free port with a fresh
+//! database (SQLite, or PostgreSQL when `LATCHKEY_TEST_DATABASE_URL` is set) and talks to it
+//! over HTTP, or runs the real `latchkey` binary.
+
+mod bearer;
+mod binary;
+mod companies_my;
+mod envelope;
+mod helpers;
+mod ip_allow_list;
+mod jwt;
+mod rate_limits;
+mod real_clients;
+mod revocation;
+mod token;
