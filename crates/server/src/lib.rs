@@ -240,6 +240,9 @@ async fn watch_for_changes(state: AppState) {
             }
             Err(e) => tracing::warn!(error = %e, "checking for changes failed"),
         }
+        // The Prometheus recorder keeps histogram samples until upkeep folds them in; without
+        // this, memory would grow with every request between scrapes.
+        state.metrics.run_upkeep();
         if ticks.is_multiple_of(60) {
             state.token_limiter.forget_idle();
             state.token_failure_limiter.forget_idle();
