@@ -42,8 +42,9 @@ impl ApiError {
         }
     }
 
-    /// 401 with the RFC 6750 challenge. `description` is `None` when the request carried no
-    /// credentials at all: RFC 6750 §3.1 says the challenge then names no error.
+    /// 401 with the RFC 6750 challenge. It names `invalid_token` even when no token was sent
+    /// (RFC 6750 §3.1 only advises against it): clients then handle every 401 the same way,
+    /// by fetching a token.
     pub fn unauthorized(description: Option<&str>) -> Self {
         let challenge = match description {
             Some(d) => format!(

@@ -78,7 +78,7 @@ fn authenticate(
 
 fn bearer_token(headers: &HeaderMap) -> ApiResult<&str> {
     let Some(value) = headers.get(header::AUTHORIZATION) else {
-        return Err(ApiError::unauthorized(None));
+        return Err(ApiError::unauthorized(Some("No bearer token was sent")));
     };
     let value = value
         .to_str()
