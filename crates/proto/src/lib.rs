@@ -12,6 +12,7 @@
 pub mod companies;
 pub mod discovery;
 pub mod envelope;
+pub mod lookups;
 pub mod oauth;
 
 pub use envelope::{ResultStatus, ServiceResult};

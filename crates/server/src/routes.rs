@@ -31,7 +31,7 @@ pub struct ApiRoute {
 }
 
 impl ApiRoute {
-    fn new(tier: Tier, (_schemas, paths, router): UtoipaMethodRouter<AppState>) -> Self {
+    pub fn new(tier: Tier, (_schemas, paths, router): UtoipaMethodRouter<AppState>) -> Self {
         let mut ops = operations(&paths);
         // Each row is one `routes!(handler)` with one path and one method; a handler annotated
         // otherwise is a programming error caught by every test run.
@@ -81,7 +81,9 @@ fn operations(paths: &Paths) -> Vec<(String, Method, Operation)> {
 
 /// The table.
 pub fn table() -> Vec<ApiRoute> {
-    vec![ApiRoute::new(Tier::Company, routes!(api::companies::my))]
+    let mut table = vec![ApiRoute::new(Tier::Company, routes!(api::companies::my))];
+    table.extend(api::reference::routes());
+    table
 }
 
 /// What the table says about permissions, without the handlers.

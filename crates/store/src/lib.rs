@@ -16,6 +16,7 @@ pub mod clients;
 pub mod companies;
 mod error;
 pub mod keys;
+pub mod lookups;
 pub mod meta;
 pub mod roles;
 

@@ -9,6 +9,7 @@ mod envelope;
 mod helpers;
 mod ip_allow_list;
 mod jwt;
+mod lookups;
 mod rate_limits;
 mod real_clients;
 mod revocation;
