@@ -103,6 +103,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let app = Application::build(config)
         .await
         .context("starting the server")?;
+    let shutdown = shutdown_signal();
     if let Some(path) = &app.initial_credentials {
         tracing::warn!(
             file = %path.display(),
@@ -110,7 +111,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         );
     }
     tracing::info!(address = %app.local_addr(), issuer = %app.issuer(), "listening");
-    app.run(shutdown_signal()).await?;
+    app.run(shutdown).await?;
     tracing::info!("stopped");
     Ok(())
 }

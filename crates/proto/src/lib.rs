@@ -14,5 +14,6 @@ pub mod discovery;
 pub mod envelope;
 pub mod lookups;
 pub mod oauth;
+pub mod search;
 
 pub use envelope::{ResultStatus, ServiceResult};

@@ -19,6 +19,7 @@ pub mod keys;
 pub mod lookups;
 pub mod meta;
 pub mod roles;
+pub mod search;
 
 pub use error::StoreError;
 

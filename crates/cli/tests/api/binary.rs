@@ -130,6 +130,7 @@ async fn first_start_writes_credentials_once_and_never_logs_the_secret() {
     );
 
     // The store holds a digest, not the secret.
+    sqlx::any::install_default_drivers();
     let pool = sqlx::AnyPool::connect(&url).await.expect("db");
     let row: (Vec<u8>,) = sqlx::query_as("SELECT secret_digest FROM api_clients")
         .fetch_one(&pool)

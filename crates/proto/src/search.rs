@@ -1,0 +1,60 @@
+//! Search and export request bodies, and paged results.
+//!
+//! Every field is optional on the wire: `{}` and `"filter": null` are valid and mean "first page,
+//! default order, no filter". Keys may be camelCase or PascalCase (the server normalizes them).
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", default)]
+pub struct SearchRequest {
+    pub page_number: Option<i64>,
+    pub page_size: Option<i64>,
+    pub order_by: Option<String>,
+    pub ascending: Option<bool>,
+    pub filter: Option<Filter>,
+    /// Exports: every matching row (`true`) or only the requested page.
+    pub report_all_pages: Option<bool>,
+    /// Exports: `Csv` / `CSV` or `Excel` / `Xlsx` / `XLS`, any case.
+    pub export_type: Option<String>,
+    /// Companies: only those over their licensed user count.
+    pub is_target_user_count_exceeded_limit: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Filter {
+    pub search_input_text_value: Option<String>,
+    pub condition: Option<String>,
+    #[schema(no_recursion)]
+    pub filter_groups: Option<Vec<FilterGroup>>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", default)]
+pub struct FilterGroup {
+    pub condition: Option<String>,
+    pub filter_items: Option<Vec<FilterItem>>,
+    #[schema(no_recursion)]
+    pub filter_groups: Option<Vec<FilterGroup>>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", default)]
+pub struct FilterItem {
+    pub field_name: Option<String>,
+    pub operator: Option<String>,
+    /// Always a string on the wire; interpreted by the field's type.
+    pub value: Option<serde_json::Value>,
+}
+
+/// `PagedResults<T>`.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PagedResults<T> {
+    pub page_number: i64,
+    pub page_size: i64,
+    pub total_number_of_pages: i64,
+    pub total_number_of_records: i64,
+    pub results: Vec<T>,
+}

@@ -1,0 +1,666 @@
+//! The one search engine behind every `…/search` and `…/export`.
+//!
+//! A resource declares its searchable fields once ([`SearchSpec`]): the API name, the SQL
+//! expression, the type, and whether free-text search looks at it. A request is validated
+//! against that list — unknown fields, operators and values are `INPUT_ERROR`s that name what
+//! is allowed — and compiled into a `WHERE` condition and an `ORDER BY` from the whitelist.
+//! Every value the caller sends reaches SQL only as a bind parameter; only the spec's own
+//! column expressions are ever spliced into the text.
+//!
+//! Filter language (the platform's, with the operators its UI uses): groups of items joined by
+//! `AND`/`OR`, nested to any depth up to [`MAX_DEPTH`]; operators `=`, `!=`, `Contains`,
+//! `StartsWith`, `EndsWith`, `Include` (comma-separated list), `>`, `<`, `>=`, `<=`, on text,
+//! number, boolean and date fields. Text comparisons ignore case. A date given without a time
+//! means the whole day (`= 2026-11-23` matches any time that day).
+
+use latchkey_proto::search::{Filter, FilterGroup, FilterItem, SearchRequest};
+use sqlx::Any;
+use sqlx::any::AnyArguments;
+use sqlx::query::Query;
+use time::macros::format_description;
+use time::{Date, OffsetDateTime, PrimitiveDateTime};
+
+pub const MAX_DEPTH: usize = 8;
+pub const MAX_ITEMS: usize = 200;
+pub const MAX_PAGE_SIZE: i64 = 1000;
+pub const DEFAULT_PAGE_SIZE: i64 = 20;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Text,
+    Number,
+    Bool,
+    /// Unix milliseconds in the database.
+    Date,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Field {
+    /// The name clients use (`CreateTime`); matched ignoring case.
+    pub name: &'static str,
+    /// The SQL expression it reads.
+    pub column: &'static str,
+    pub kind: Kind,
+    /// Whether `searchInputTextValue` looks at it.
+    pub text_search: bool,
+}
+
+impl Field {
+    pub const fn text(name: &'static str, column: &'static str) -> Self {
+        Self {
+            name,
+            column,
+            kind: Kind::Text,
+            text_search: true,
+        }
+    }
+    pub const fn of(name: &'static str, column: &'static str, kind: Kind) -> Self {
+        Self {
+            name,
+            column,
+            kind,
+            text_search: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct SearchSpec {
+    pub fields: &'static [Field],
+    pub default_order: &'static str,
+    /// A unique column that makes every order total, so pages never overlap.
+    pub tiebreak: &'static str,
+}
+
+/// A bind value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Bind {
+    Text(String),
+    Int(i64),
+}
+
+/// Collects bind values and hands out their `$n` placeholders.
+#[derive(Debug, Default)]
+pub struct Params {
+    binds: Vec<Bind>,
+}
+
+impl Params {
+    pub fn push(&mut self, bind: Bind) -> String {
+        self.binds.push(bind);
+        format!("${}", self.binds.len())
+    }
+
+    pub fn text(&mut self, s: impl Into<String>) -> String {
+        self.push(Bind::Text(s.into()))
+    }
+
+    pub fn int(&mut self, i: i64) -> String {
+        self.push(Bind::Int(i))
+    }
+
+    /// Binds every collected value to `query`, in order.
+    pub fn apply<'q>(
+        &self,
+        mut query: Query<'q, Any, AnyArguments<'q>>,
+    ) -> Query<'q, Any, AnyArguments<'q>> {
+        for b in &self.binds {
+            query = match b {
+                Bind::Text(s) => query.bind(s.clone()),
+                Bind::Int(i) => query.bind(*i),
+            };
+        }
+        query
+    }
+}
+
+/// A validated search: the `WHERE` condition (with its binds in `params`), the `ORDER BY`, and
+/// the page.
+#[derive(Debug)]
+pub struct Compiled {
+    pub condition: String,
+    pub order_by: String,
+    pub page_number: i64,
+    pub page_size: i64,
+    /// Exports with `reportAllPages`: no paging.
+    pub all_pages: bool,
+}
+
+impl Compiled {
+    pub fn limit_offset(&self) -> String {
+        if self.all_pages {
+            String::new()
+        } else {
+            format!(
+                " LIMIT {} OFFSET {}",
+                self.page_size,
+                (self.page_number - 1) * self.page_size
+            )
+        }
+    }
+}
+
+/// Validates `request` against `spec` and compiles it, adding binds to `params`.
+pub fn compile(
+    spec: &SearchSpec,
+    request: &SearchRequest,
+    params: &mut Params,
+) -> Result<Compiled, Vec<String>> {
+    let mut errors = Vec::new();
+    let page_number = request.page_number.unwrap_or(1);
+    if page_number < 1 {
+        errors.push("pageNumber must be 1 or more".to_owned());
+    }
+    let page_size = request.page_size.unwrap_or(DEFAULT_PAGE_SIZE);
+    if !(1..=MAX_PAGE_SIZE).contains(&page_size) {
+        errors.push(format!("pageSize must be between 1 and {MAX_PAGE_SIZE}"));
+    }
+    let order_name = request
+        .order_by
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .unwrap_or(spec.default_order);
+    let order_field = match find(spec, order_name) {
+        Some(f) => Some(f),
+        None => {
+            errors.push(format!(
+                "orderBy '{order_name}' is not one of: {}",
+                names(spec)
+            ));
+            None
+        }
+    };
+    let mut budget = MAX_ITEMS;
+    let condition = match &request.filter {
+        Some(filter) => compile_filter(spec, filter, params, &mut budget, &mut errors),
+        None => None,
+    };
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let direction = if request.ascending.unwrap_or(false) {
+        "ASC"
+    } else {
+        "DESC"
+    };
+    let order_by = match order_field {
+        Some(f) => format!("{} {direction}, {} {direction}", f.column, spec.tiebreak),
+        None => format!("{} {direction}", spec.tiebreak),
+    };
+    Ok(Compiled {
+        condition: condition.unwrap_or_else(|| "1 = 1".to_owned()),
+        order_by,
+        page_number: page_number.max(1),
+        page_size: page_size.clamp(1, MAX_PAGE_SIZE),
+        all_pages: request.report_all_pages.unwrap_or(false) && request.export_type.is_some(),
+    })
+}
+
+fn find<'s>(spec: &'s SearchSpec, name: &str) -> Option<&'s Field> {
+    spec.fields
+        .iter()
+        .find(|f| f.name.eq_ignore_ascii_case(name))
+}
+
+fn names(spec: &SearchSpec) -> String {
+    spec.fields
+        .iter()
+        .map(|f| f.name)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[derive(Clone, Copy)]
+enum Join {
+    And,
+    Or,
+}
+
+fn join(condition: Option<&str>, errors: &mut Vec<String>) -> Join {
+    match condition.map(str::trim) {
+        None | Some("") => Join::And,
+        Some(c) if c.eq_ignore_ascii_case("and") => Join::And,
+        Some(c) if c.eq_ignore_ascii_case("or") => Join::Or,
+        Some(c) => {
+            errors.push(format!("condition '{c}' must be AND or OR"));
+            Join::And
+        }
+    }
+}
+
+fn combine(parts: Vec<String>, how: Join) -> Option<String> {
+    match parts.len() {
+        0 => None,
+        1 => parts.into_iter().next(),
+        _ => {
+            let sep = match how {
+                Join::And => " AND ",
+                Join::Or => " OR ",
+            };
+            Some(format!("({})", parts.join(sep)))
+        }
+    }
+}
+
+fn compile_filter(
+    spec: &SearchSpec,
+    filter: &Filter,
+    params: &mut Params,
+    budget: &mut usize,
+    errors: &mut Vec<String>,
+) -> Option<String> {
+    let mut parts = Vec::new();
+    if let Some(text) = filter
+        .search_input_text_value
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
+        let pattern = params.text(format!("%{}%", escape_like(&text.to_lowercase())));
+        let ors: Vec<String> = spec
+            .fields
+            .iter()
+            .filter(|f| f.text_search)
+            .map(|f| format!("LOWER({}) LIKE {pattern} ESCAPE '\\'", f.column))
+            .collect();
+        parts.extend(combine(ors, Join::Or));
+    }
+    let how = join(filter.condition.as_deref(), errors);
+    let groups: Vec<String> = filter
+        .filter_groups
+        .iter()
+        .flatten()
+        .filter_map(|g| compile_group(spec, g, params, 1, budget, errors))
+        .collect();
+    parts.extend(combine(groups, how));
+    combine(parts, Join::And)
+}
+
+fn compile_group(
+    spec: &SearchSpec,
+    group: &FilterGroup,
+    params: &mut Params,
+    depth: usize,
+    budget: &mut usize,
+    errors: &mut Vec<String>,
+) -> Option<String> {
+    if depth > MAX_DEPTH {
+        errors.push(format!(
+            "filterGroups may be nested at most {MAX_DEPTH} deep"
+        ));
+        return None;
+    }
+    let how = join(group.condition.as_deref(), errors);
+    let mut parts = Vec::new();
+    for item in group.filter_items.iter().flatten() {
+        if *budget == 0 {
+            errors.push(format!("a filter may have at most {MAX_ITEMS} items"));
+            return None;
+        }
+        *budget -= 1;
+        parts.extend(compile_item(spec, item, params, errors));
+    }
+    for sub in group.filter_groups.iter().flatten() {
+        parts.extend(compile_group(spec, sub, params, depth + 1, budget, errors));
+    }
+    combine(parts, how)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Op {
+    Eq,
+    Ne,
+    Contains,
+    StartsWith,
+    EndsWith,
+    Include,
+    Gt,
+    Lt,
+    Ge,
+    Le,
+}
+
+fn parse_op(raw: &str) -> Option<Op> {
+    let op = raw.trim().to_ascii_lowercase();
+    Some(match op.as_str() {
+        "=" | "==" | "eq" | "equals" => Op::Eq,
+        "!=" | "<>" | "ne" | "notequals" => Op::Ne,
+        "contains" | "like" => Op::Contains,
+        "startswith" => Op::StartsWith,
+        "endswith" => Op::EndsWith,
+        "include" | "in" => Op::Include,
+        ">" | "gt" | "greaterthan" => Op::Gt,
+        "<" | "lt" | "lessthan" => Op::Lt,
+        ">=" | "ge" | "greaterthanorequal" => Op::Ge,
+        "<=" | "le" | "lessthanorequal" => Op::Le,
+        _ => return None,
+    })
+}
+
+fn compile_item(
+    spec: &SearchSpec,
+    item: &FilterItem,
+    params: &mut Params,
+    errors: &mut Vec<String>,
+) -> Option<String> {
+    let name = item.field_name.as_deref().map(str::trim).unwrap_or("");
+    let Some(field) = find(spec, name) else {
+        errors.push(format!("fieldName '{name}' is not one of: {}", names(spec)));
+        return None;
+    };
+    let raw_op = item.operator.as_deref().unwrap_or("=");
+    let Some(op) = parse_op(raw_op) else {
+        errors.push(format!(
+            "operator '{raw_op}' for {} is not one of: =, !=, Contains, StartsWith, EndsWith, Include, >, <, >=, <=",
+            field.name
+        ));
+        return None;
+    };
+    let value = match &item.value {
+        None | Some(serde_json::Value::Null) => String::new(),
+        Some(serde_json::Value::String(s)) => s.clone(),
+        Some(other) => other.to_string(),
+    };
+    let col = field.column;
+    let bad = |errors: &mut Vec<String>, what: &str| {
+        errors.push(format!("value '{value}' for {} is not {what}", field.name));
+        None
+    };
+    match (field.kind, op) {
+        (Kind::Text, Op::Eq | Op::Ne) => {
+            let p = params.text(value.to_lowercase());
+            let cmp = if op == Op::Eq { "=" } else { "<>" };
+            Some(format!("LOWER(COALESCE({col}, '')) {cmp} {p}"))
+        }
+        (Kind::Text, Op::Contains | Op::StartsWith | Op::EndsWith) => {
+            let v = escape_like(&value.to_lowercase());
+            let pattern = match op {
+                Op::Contains => format!("%{v}%"),
+                Op::StartsWith => format!("{v}%"),
+                _ => format!("%{v}"),
+            };
+            let p = params.text(pattern);
+            Some(format!("LOWER({col}) LIKE {p} ESCAPE '\\'"))
+        }
+        (Kind::Text, Op::Include) => {
+            let list: Vec<String> = split_list(&value)
+                .map(|v| params.text(v.to_lowercase()))
+                .collect();
+            if list.is_empty() {
+                return bad(errors, "a comma-separated list");
+            }
+            Some(format!("LOWER({col}) IN ({})", list.join(", ")))
+        }
+        (Kind::Text, Op::Gt | Op::Lt | Op::Ge | Op::Le) => {
+            let p = params.text(value.clone());
+            Some(format!("{col} {} {p}", cmp_sql(op)))
+        }
+        (Kind::Number | Kind::Bool, _) => {
+            let parse = |v: &str| -> Option<i64> {
+                if field.kind == Kind::Bool {
+                    match v.trim().to_ascii_lowercase().as_str() {
+                        "true" | "1" => Some(1),
+                        "false" | "0" => Some(0),
+                        _ => None,
+                    }
+                } else {
+                    v.trim().parse().ok()
+                }
+            };
+            let what = if field.kind == Kind::Bool {
+                "true or false"
+            } else {
+                "a whole number"
+            };
+            match op {
+                Op::Include => {
+                    let mut list = Vec::new();
+                    for v in split_list(&value) {
+                        match parse(v) {
+                            Some(n) => list.push(params.int(n)),
+                            None => return bad(errors, what),
+                        }
+                    }
+                    if list.is_empty() {
+                        return bad(errors, "a comma-separated list");
+                    }
+                    Some(format!("{col} IN ({})", list.join(", ")))
+                }
+                Op::Contains | Op::StartsWith | Op::EndsWith => {
+                    errors.push(format!(
+                        "operator '{raw_op}' does not apply to {} (not text)",
+                        field.name
+                    ));
+                    None
+                }
+                _ => match parse(&value) {
+                    Some(n) => {
+                        let p = params.int(n);
+                        Some(format!("{col} {} {p}", cmp_sql(op)))
+                    }
+                    None => bad(errors, what),
+                },
+            }
+        }
+        (Kind::Date, _) => {
+            let Some((start, whole_day)) = parse_date(&value) else {
+                return bad(errors, "a date (2026-11-23 or 2026-11-23T10:00:00Z)");
+            };
+            let end = start + if whole_day { 86_400_000 } else { 1 };
+            let (s, e) = (params.int(start), params.int(end));
+            match op {
+                Op::Eq => Some(format!("({col} >= {s} AND {col} < {e})")),
+                Op::Ne => Some(format!("({col} < {s} OR {col} >= {e})")),
+                Op::Gt => Some(format!("{col} >= {e}")),
+                Op::Ge => Some(format!("{col} >= {s}")),
+                Op::Lt => Some(format!("{col} < {s}")),
+                Op::Le => Some(format!("{col} < {e}")),
+                _ => {
+                    errors.push(format!(
+                        "operator '{raw_op}' does not apply to {} (a date)",
+                        field.name
+                    ));
+                    None
+                }
+            }
+        }
+    }
+}
+
+fn cmp_sql(op: Op) -> &'static str {
+    match op {
+        Op::Gt => ">",
+        Op::Lt => "<",
+        Op::Ge => ">=",
+        Op::Le => "<=",
+        Op::Ne => "<>",
+        _ => "=",
+    }
+}
+
+fn split_list(value: &str) -> impl Iterator<Item = &str> {
+    value.split(',').map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// Escapes `%`, `_` and the escape character itself for `LIKE … ESCAPE '\'`.
+fn escape_like(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Unix milliseconds, and whether only a date (a whole day) was given.
+fn parse_date(value: &str) -> Option<(i64, bool)> {
+    let v = value.trim();
+    if let Ok(t) = OffsetDateTime::parse(v, &time::format_description::well_known::Rfc3339) {
+        return Some(((t.unix_timestamp_nanos() / 1_000_000) as i64, false));
+    }
+    // `2026-11-23T10:00:00` or `2026-11-23T10:00:00.123` without an offset: UTC.
+    let naive = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]");
+    if let Some(t) = v
+        .get(..19)
+        .and_then(|head| PrimitiveDateTime::parse(head, &naive).ok())
+    {
+        if v[19..]
+            .trim_start_matches('.')
+            .bytes()
+            .all(|b| b.is_ascii_digit())
+        {
+            return Some((
+                (t.assume_utc().unix_timestamp_nanos() / 1_000_000) as i64,
+                false,
+            ));
+        }
+    }
+    let date = Date::parse(v, format_description!("[year]-[month]-[day]")).ok()?;
+    Some((
+        (date.midnight().assume_utc().unix_timestamp_nanos() / 1_000_000) as i64,
+        true,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const SPEC: SearchSpec = SearchSpec {
+        fields: &[
+            Field::text("Name", "c.name"),
+            Field::of("StatusId", "c.status_id", Kind::Number),
+            Field::of("IsActive", "c.active", Kind::Bool),
+            Field::of("CreateTime", "c.create_time", Kind::Date),
+        ],
+        default_order: "CreateTime",
+        tiebreak: "c.id",
+    };
+
+    fn request(v: serde_json::Value) -> SearchRequest {
+        serde_json::from_value(v).expect("request")
+    }
+
+    #[test]
+    fn empty_and_null_filters_are_accepted() {
+        let mut p = Params::default();
+        let c = compile(&SPEC, &request(json!({"filter": null})), &mut p).expect("ok");
+        assert_eq!(c.condition, "1 = 1");
+        assert_eq!(c.order_by, "c.create_time DESC, c.id DESC");
+        assert_eq!((c.page_number, c.page_size), (1, 20));
+        let legacy = json!({"filter": {"condition": "AND", "searchInputTextValue": "",
+            "filterGroups": [{"condition": "AND", "filterItems": [], "filterGroups": []},
+                             {"condition": "OR", "filterItems": [], "filterGroups": []}]}});
+        assert_eq!(
+            compile(&SPEC, &request(legacy), &mut p)
+                .expect("ok")
+                .condition,
+            "1 = 1"
+        );
+    }
+
+    #[test]
+    fn values_are_bound_never_spliced() {
+        let mut p = Params::default();
+        let r = request(
+            json!({"filter": {"filterGroups": [{"condition": "OR", "filterItems": [
+            {"fieldName": "name", "operator": "Contains", "value": "x' OR 1=1 --"},
+            {"fieldName": "StatusId", "operator": "Include", "value": "1,0"}]}]}}),
+        );
+        let c = compile(&SPEC, &r, &mut p).expect("ok");
+        assert_eq!(
+            c.condition,
+            "(LOWER(c.name) LIKE $1 ESCAPE '\\' OR c.status_id IN ($2, $3))"
+        );
+        assert_eq!(
+            p.binds,
+            vec![
+                Bind::Text("%x' or 1=1 --%".into()),
+                Bind::Int(1),
+                Bind::Int(0)
+            ]
+        );
+    }
+
+    #[test]
+    fn unknown_fields_and_orders_name_the_allowed_ones() {
+        let mut p = Params::default();
+        let errors = compile(
+            &SPEC,
+            &request(json!({"orderBy": "Secret", "filter": {"filterGroups": [
+            {"filterItems": [{"fieldName": "password", "operator": "=", "value": "x"}]}]}})),
+            &mut p,
+        )
+        .expect_err("invalid");
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.contains("orderBy 'Secret'") && e.contains("Name, StatusId")),
+            "{errors:?}"
+        );
+        assert!(
+            errors.iter().any(|e| e.contains("fieldName 'password'")),
+            "{errors:?}"
+        );
+    }
+
+    #[test]
+    fn typed_values_are_checked() {
+        let mut p = Params::default();
+        for (field, op, value) in [
+            ("StatusId", ">", "many"),
+            ("IsActive", "=", "maybe"),
+            ("CreateTime", "<", "yesterday"),
+        ] {
+            let r = request(
+                json!({"filter": {"filterGroups": [{"filterItems": [{"fieldName": field, "operator": op, "value": value}]}]}}),
+            );
+            assert!(compile(&SPEC, &r, &mut p).is_err(), "{field} {op} {value}");
+        }
+    }
+
+    #[test]
+    fn a_date_alone_means_the_whole_day() {
+        let mut p = Params::default();
+        let r = request(
+            json!({"filter": {"filterGroups": [{"filterItems": [{"fieldName": "CreateTime", "operator": "=", "value": "2026-11-23"}]}]}}),
+        );
+        let c = compile(&SPEC, &r, &mut p).expect("ok");
+        assert_eq!(c.condition, "(c.create_time >= $1 AND c.create_time < $2)");
+        assert_eq!(
+            p.binds,
+            vec![Bind::Int(1_795_392_000_000), Bind::Int(1_795_478_400_000)]
+        );
+    }
+
+    #[test]
+    fn date_forms() {
+        assert_eq!(parse_date("2026-11-23"), Some((1_795_392_000_000, true)));
+        assert_eq!(
+            parse_date("2026-11-23T01:00:00Z"),
+            Some((1_795_395_600_000, false))
+        );
+        assert_eq!(
+            parse_date("2026-11-23T01:00:00"),
+            Some((1_795_395_600_000, false))
+        );
+        assert_eq!(
+            parse_date("2026-11-23T01:00:00.500"),
+            Some((1_795_395_600_000, false))
+        );
+        assert_eq!(
+            parse_date("2026-11-23T03:00:00+02:00"),
+            Some((1_795_395_600_000, false))
+        );
+        assert_eq!(parse_date("23/11/2026"), None);
+    }
+
+    #[test]
+    fn like_wildcards_in_values_are_literal() {
+        assert_eq!(escape_like("50%_off\\"), "50\\%\\_off\\\\");
+    }
+}
