@@ -104,6 +104,7 @@ impl From<StoreError> for ApiError {
                 ApiError::new(ResultStatus::Conflict, format!("{what} already exists"))
             }
             StoreError::Refused(why) => ApiError::input(vec![why]),
+            StoreError::Invalid(messages) => ApiError::input(messages),
             other => ApiError::internal(other),
         }
     }

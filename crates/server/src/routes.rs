@@ -81,7 +81,17 @@ fn operations(paths: &Paths) -> Vec<(String, Method, Operation)> {
 
 /// The table.
 pub fn table() -> Vec<ApiRoute> {
-    let mut table = vec![ApiRoute::new(Tier::Company, routes!(api::companies::my))];
+    use api::clients;
+    let mut table = vec![
+        ApiRoute::new(Tier::Company, routes!(api::companies::my)),
+        ApiRoute::new(Tier::Company, routes!(clients::generate)),
+        ApiRoute::new(Tier::Company, routes!(clients::create)),
+        ApiRoute::new(Tier::Company, routes!(clients::get)),
+        ApiRoute::new(Tier::Company, routes!(clients::update)),
+        ApiRoute::new(Tier::Company, routes!(clients::delete)),
+        ApiRoute::new(Tier::Company, routes!(clients::search)),
+        ApiRoute::new(Tier::Company, routes!(clients::export)),
+    ];
     table.extend(api::reference::routes());
     table
 }

@@ -10,9 +10,13 @@ use latchkey_domain::time::now_millis;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
-use crate::companies::company_ref;
+use latchkey_domain::authz::Reach;
+use latchkey_proto::search::SearchRequest;
+
+use crate::companies::{company_ref, reach_condition};
 use crate::error::OnUnique;
 use crate::meta::{CLIENTS_REVISION, bump};
+use crate::search::{Compiled, Field, Kind, Params, SearchSpec, compile};
 use crate::{Store, StoreError, flag};
 
 /// Client status: the contract's `statusId`.
@@ -266,4 +270,265 @@ pub(crate) async fn insert_client(
             .await?;
     }
     Ok((key, resource_id))
+}
+
+/// One client as the REST API page shows it.
+#[derive(Debug, Clone)]
+pub struct ClientRecord {
+    pub key: i64,
+    pub resource_id: ResourceId,
+    pub company: CompanyRef,
+    pub name: String,
+    pub client_id: String,
+    pub status_id: i64,
+    pub has_ip_restriction: bool,
+    pub allowed_ips: Vec<String>,
+    pub role_resource_ids: Vec<String>,
+    pub create_time: i64,
+}
+
+/// The new state of a client. `secret_digest: None` keeps the current secret.
+#[derive(Debug, Clone)]
+pub struct ClientChanges {
+    pub name: String,
+    pub client_id: ClientId,
+    pub secret_digest: Option<SecretDigest>,
+    pub status_id: i64,
+    pub has_ip_restriction: bool,
+    pub allowed_ips: Vec<String>,
+    pub role_keys: Vec<i64>,
+}
+
+/// A row of `POST /api/companies/clients/search` and its export.
+#[derive(Debug, Clone)]
+pub struct ClientSearchRow {
+    pub resource_id: String,
+    pub name: String,
+    pub client_id: String,
+    pub create_time: i64,
+    pub status_id: i64,
+}
+
+/// What clients can be searched and sorted by.
+pub const CLIENT_SEARCH: SearchSpec = SearchSpec {
+    fields: &[
+        Field::text("Name", "a.name"),
+        Field::text("ClientName", "a.name"),
+        Field::text("ClientId", "a.client_id"),
+        Field::of("ResourceId", "a.resource_id", Kind::Text),
+        Field::of("StatusId", "a.status_id", Kind::Number),
+        Field::of("Status", "a.status_id", Kind::Number),
+        Field::of(
+            "HasIpAddressRestriction",
+            "a.has_ip_restriction",
+            Kind::Bool,
+        ),
+        Field::of("CreateTime", "a.create_time", Kind::Date),
+        Field::of("UpdateTime", "a.update_time", Kind::Date),
+    ],
+    default_order: "CreateTime",
+    tiebreak: "a.id",
+};
+
+const RECORD_SELECT: &str = "SELECT a.id AS client_key, a.resource_id AS client_resource_id, a.name AS client_name, \
+    a.client_id, a.status_id, a.has_ip_restriction, a.allowed_ips, a.create_time, \
+    c.id, c.resource_id, c.name, c.path, c.is_reseller \
+    FROM api_clients a JOIN companies c ON c.id = a.company_id";
+
+impl Store {
+    /// A client inside the reach, or `None` — also when it exists outside it, so that other
+    /// tenants' ids are indistinguishable from unknown ones.
+    pub async fn client_in_reach(
+        &self,
+        reach: &Reach,
+        client: &ResourceId,
+    ) -> Result<Option<ClientRecord>, StoreError> {
+        let mut params = Params::default();
+        let id = params.text(client.as_str());
+        let within = reach_condition(reach, "c.path", &mut params);
+        let sql = format!("{RECORD_SELECT} WHERE a.resource_id = {id} AND {within}");
+        let Some(row) = params
+            .apply(sqlx::query(&sql))
+            .fetch_optional(self.pool())
+            .await?
+        else {
+            return Ok(None);
+        };
+        let ips: String = row.try_get("allowed_ips")?;
+        let key: i64 = row.try_get("client_key")?;
+        let roles = sqlx::query(
+            "SELECT r.resource_id FROM api_client_roles cr JOIN roles r ON r.id = cr.role_id \
+             WHERE cr.client_id = $1 ORDER BY r.id",
+        )
+        .bind(key)
+        .fetch_all(self.pool())
+        .await?
+        .iter()
+        .map(|r| r.try_get::<String, _>("resource_id"))
+        .collect::<Result<Vec<_>, _>>()?;
+        Ok(Some(ClientRecord {
+            key,
+            resource_id: ResourceId::from_stored(row.try_get("client_resource_id")?),
+            company: company_ref(&row)?,
+            name: row.try_get("client_name")?,
+            client_id: row.try_get("client_id")?,
+            status_id: row.try_get("status_id")?,
+            has_ip_restriction: flag(row.try_get("has_ip_restriction")?),
+            allowed_ips: serde_json::from_str(&ips)
+                .map_err(|e| StoreError::Corrupt(format!("allowed_ips: {e}")))?,
+            role_resource_ids: roles,
+            create_time: row.try_get("create_time")?,
+        }))
+    }
+
+    /// Replaces a client's settings (and its secret, when a new digest is given).
+    pub async fn update_client(
+        &self,
+        scope: &CompanyScope,
+        client: &ResourceId,
+        changes: &ClientChanges,
+    ) -> Result<(), StoreError> {
+        let ips = serde_json::to_string(&changes.allowed_ips)
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let mut tx = self.pool().begin().await?;
+        let row =
+            sqlx::query("SELECT id FROM api_clients WHERE resource_id = $1 AND company_id = $2")
+                .bind(client.as_str())
+                .bind(scope.company_id())
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+        let key: i64 = row.try_get("id")?;
+        sqlx::query(
+            "UPDATE api_clients SET name = $1, client_id = $2, status_id = $3, has_ip_restriction = $4, \
+             allowed_ips = $5, update_time = $6 WHERE id = $7",
+        )
+        .bind(changes.name.as_str())
+        .bind(changes.client_id.as_str())
+        .bind(changes.status_id)
+        .bind(i64::from(changes.has_ip_restriction))
+        .bind(ips)
+        .bind(now_millis())
+        .bind(key)
+        .execute(&mut *tx)
+        .await
+        .on_unique("A client with this client ID")?;
+        if let Some(digest) = &changes.secret_digest {
+            sqlx::query("UPDATE api_clients SET secret_digest = $1 WHERE id = $2")
+                .bind(digest.as_bytes().to_vec())
+                .bind(key)
+                .execute(&mut *tx)
+                .await?;
+        }
+        sqlx::query("DELETE FROM api_client_roles WHERE client_id = $1")
+            .bind(key)
+            .execute(&mut *tx)
+            .await?;
+        for role in &changes.role_keys {
+            sqlx::query("INSERT INTO api_client_roles (client_id, role_id) VALUES ($1, $2)")
+                .bind(key)
+                .bind(role)
+                .execute(&mut *tx)
+                .await?;
+        }
+        bump(&mut *tx, CLIENTS_REVISION).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// One page of clients in the reach, and the total count.
+    pub async fn search_clients(
+        &self,
+        reach: &Reach,
+        request: &SearchRequest,
+    ) -> Result<(Vec<ClientSearchRow>, i64, Compiled), StoreError> {
+        let (sql, count_sql, params, compiled) = client_search_sql(reach, request)?;
+        let total: i64 = params
+            .apply(sqlx::query(&count_sql))
+            .fetch_one(self.pool())
+            .await?
+            .try_get("n")?;
+        let sql = format!("{sql}{}", compiled.limit_offset());
+        let rows = params
+            .apply(sqlx::query(&sql))
+            .fetch_all(self.pool())
+            .await?;
+        let rows = rows
+            .iter()
+            .map(client_search_row)
+            .collect::<Result<_, _>>()?;
+        Ok((rows, total, compiled))
+    }
+
+    /// The rows of an export, streamed: memory stays constant however many match.
+    pub fn export_clients(
+        &self,
+        reach: &Reach,
+        request: &SearchRequest,
+    ) -> Result<
+        impl futures_core::Stream<Item = Result<ClientSearchRow, StoreError>> + Send + 'static,
+        StoreError,
+    > {
+        let (sql, _, params, compiled) = client_search_sql(reach, request)?;
+        let sql = format!("{sql}{}", compiled.limit_offset());
+        let pool = self.pool().clone();
+        Ok(async_stream::try_stream! {
+            let mut rows = params.apply(sqlx::query(&sql)).fetch(&pool);
+            while let Some(row) = futures_util::TryStreamExt::try_next(&mut rows).await? {
+                yield client_search_row(&row)?;
+            }
+        })
+    }
+
+    /// Keys of the roles named by `resource_ids` if every one is available to `company`;
+    /// otherwise the ids that are not.
+    pub async fn roles_available_to(
+        &self,
+        company: &CompanyRef,
+        resource_ids: &[String],
+    ) -> Result<Result<Vec<i64>, Vec<String>>, StoreError> {
+        let available = self.available_roles(company).await?;
+        let mut keys = Vec::new();
+        let mut missing = Vec::new();
+        for id in resource_ids {
+            match available.iter().find(|r| &r.resource_id == id) {
+                Some(r) => keys.push(r.key),
+                None => missing.push(id.clone()),
+            }
+        }
+        Ok(if missing.is_empty() {
+            Ok(keys)
+        } else {
+            Err(missing)
+        })
+    }
+}
+
+fn client_search_sql(
+    reach: &Reach,
+    request: &SearchRequest,
+) -> Result<(String, String, Params, Compiled), StoreError> {
+    let mut params = Params::default();
+    let within = reach_condition(reach, "c.path", &mut params);
+    let compiled = compile(&CLIENT_SEARCH, request, &mut params).map_err(StoreError::Invalid)?;
+    let from = format!(
+        "FROM api_clients a JOIN companies c ON c.id = a.company_id WHERE {within} AND {}",
+        compiled.condition
+    );
+    let sql = format!(
+        "SELECT a.resource_id, a.name, a.client_id, a.create_time, a.status_id {from} ORDER BY {}",
+        compiled.order_by
+    );
+    let count = format!("SELECT COUNT(*) AS n {from}");
+    Ok((sql, count, params, compiled))
+}
+
+fn client_search_row(row: &AnyRow) -> Result<ClientSearchRow, StoreError> {
+    Ok(ClientSearchRow {
+        resource_id: row.try_get("resource_id")?,
+        name: row.try_get("name")?,
+        client_id: row.try_get("client_id")?,
+        create_time: row.try_get("create_time")?,
+        status_id: row.try_get("status_id")?,
+    })
 }

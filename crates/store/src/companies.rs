@@ -8,6 +8,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use crate::error::OnUnique;
+use crate::search::Params;
 use crate::{Store, StoreError, flag};
 
 /// What it takes to add a company under a parent.
@@ -40,18 +41,17 @@ pub(crate) fn company_ref(row: &AnyRow) -> Result<CompanyRef, sqlx::Error> {
     })
 }
 
-/// The SQL condition and bind values that select the companies a [`Reach`] covers.
-/// `path` is a byte-ordered prefix, so a subtree is the range `[p, p')` where `p'` is `p` with
-/// its final `/` replaced by the next byte, `0`.
-pub(crate) fn reach_condition(reach: &Reach, column: &str) -> (String, Vec<String>) {
+/// The SQL condition that selects the companies a [`Reach`] covers, reading the company path
+/// from `column`. `path` is byte-ordered, so a subtree is the range `[p, p')` where `p'` is `p`
+/// with its final `/` replaced by the next byte, `0`.
+pub(crate) fn reach_condition(reach: &Reach, column: &str, params: &mut Params) -> String {
     match reach {
-        Reach::Company(c) => (format!("{column} = $1"), vec![c.path.clone()]),
+        Reach::Company(c) => format!("{column} = {}", params.text(c.path.clone())),
         Reach::Subtree(c) => {
             let upper = format!("{}0", c.path.trim_end_matches('/'));
-            (
-                format!("{column} >= $1 AND {column} < $2"),
-                vec![c.path.clone(), upper],
-            )
+            let low = params.text(c.path.clone());
+            let high = params.text(upper);
+            format!("{column} >= {low} AND {column} < {high}")
         }
     }
 }
@@ -128,16 +128,16 @@ impl Store {
 
     /// Every company the reach covers, parents before children.
     pub async fn companies_in_reach(&self, reach: &Reach) -> Result<Vec<CompanyNode>, StoreError> {
-        let (condition, binds) = reach_condition(reach, "c.path");
+        let mut params = Params::default();
+        let condition = reach_condition(reach, "c.path", &mut params);
         let sql = format!(
             "SELECT {REF_COLUMNS}, c.parent_id, c.logo_url, c.create_time FROM companies c \
              WHERE {condition} ORDER BY c.path"
         );
-        let mut query = sqlx::query(&sql);
-        for b in &binds {
-            query = query.bind(b.as_str());
-        }
-        let rows = query.fetch_all(self.pool()).await?;
+        let rows = params
+            .apply(sqlx::query(&sql))
+            .fetch_all(self.pool())
+            .await?;
         rows.iter()
             .map(|r| {
                 Ok(CompanyNode {

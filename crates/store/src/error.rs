@@ -10,6 +10,9 @@ pub enum StoreError {
     /// The operation would break a rule the data must keep (e.g. deleting a role in use).
     #[error("{0}")]
     Refused(String),
+    /// The request breaks a rule of the data; one message per problem, for `validationMessages`.
+    #[error("invalid request: {}", .0.join("; "))]
+    Invalid(Vec<String>),
     #[error("configuration: {0}")]
     Config(String),
     #[error("stored data is invalid: {0}")]

@@ -506,17 +506,15 @@ fn parse_date(value: &str) -> Option<(i64, bool)> {
     if let Some(t) = v
         .get(..19)
         .and_then(|head| PrimitiveDateTime::parse(head, &naive).ok())
-    {
-        if v[19..]
+        && v[19..]
             .trim_start_matches('.')
             .bytes()
             .all(|b| b.is_ascii_digit())
-        {
-            return Some((
-                (t.assume_utc().unix_timestamp_nanos() / 1_000_000) as i64,
-                false,
-            ));
-        }
+    {
+        return Some((
+            (t.assume_utc().unix_timestamp_nanos() / 1_000_000) as i64,
+            false,
+        ));
     }
     let date = Date::parse(v, format_description!("[year]-[month]-[day]")).ok()?;
     Some((

@@ -63,3 +63,83 @@ pub async fn expect_envelope(response: reqwest::Response, http: u16, status: &st
     );
     body
 }
+
+/// Sends `method path` with a bearer token, an optional company header and an optional JSON body.
+pub async fn call(
+    app: &TestApp,
+    method: reqwest::Method,
+    path: &str,
+    token: &str,
+    company: Option<&str>,
+    body: Option<Value>,
+) -> reqwest::Response {
+    let mut req = app.http.request(method, app.url(path)).bearer_auth(token);
+    if let Some(c) = company {
+        req = req.header("X-KEEPNET-Company-Id", c);
+    }
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    req.send().await.expect("request")
+}
+
+/// Asserts a successful envelope and returns `data`.
+pub async fn expect_data(response: reqwest::Response) -> Value {
+    let code = response.status().as_u16();
+    let body: Value = response.json().await.expect("envelope is JSON");
+    assert_eq!(code, 200, "body: {body}");
+    assert_eq!(body["status"], "SUCCESS", "body: {body}");
+    assert_eq!(body["isSuccess"], true, "body: {body}");
+    body["data"].clone()
+}
+
+/// Generates credentials and creates a client through the API; returns
+/// `(resourceId, clientId, clientSecret)`.
+pub async fn api_create_client(
+    app: &TestApp,
+    token: &str,
+    company: Option<&str>,
+    name: &str,
+    roles: &[&str],
+    allow: Option<&[&str]>,
+) -> (String, String, String) {
+    let creds = expect_data(
+        call(
+            app,
+            reqwest::Method::GET,
+            "/api/companies/clients/generate-client-credentials",
+            token,
+            company,
+            None,
+        )
+        .await,
+    )
+    .await;
+    let (id, secret) = (
+        creds["clientId"].as_str().expect("id").to_owned(),
+        creds["clientSecret"].as_str().expect("secret").to_owned(),
+    );
+    let body = serde_json::json!({
+        "name": name, "clientId": id, "clientSecret": secret, "statusId": 1,
+        "hasIpAddressRestriction": allow.is_some(),
+        "allowedIpAddresses": allow.unwrap_or(&[]),
+        "roleResourceIdList": roles,
+    });
+    let data = expect_data(
+        call(
+            app,
+            reqwest::Method::POST,
+            "/api/companies/clients",
+            token,
+            company,
+            Some(body),
+        )
+        .await,
+    )
+    .await;
+    (
+        data["resourceId"].as_str().expect("resourceId").to_owned(),
+        id,
+        secret,
+    )
+}

@@ -4,6 +4,7 @@
 
 mod bearer;
 mod binary;
+mod clients;
 mod companies_my;
 mod envelope;
 mod helpers;

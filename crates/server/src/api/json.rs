@@ -32,12 +32,12 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
                     .trim()
                     .to_ascii_lowercase()
             });
-        if let Some(ct) = &content_type {
-            if !is_json(ct) {
-                return Err(ApiError::input(vec![format!(
-                    "Content-Type must be application/json (got {ct})"
-                )]));
-            }
+        if let Some(ct) = &content_type
+            && !is_json(ct)
+        {
+            return Err(ApiError::input(vec![format!(
+                "Content-Type must be application/json (got {ct})"
+            )]));
         }
         let bytes = Bytes::from_request(request, state).await.map_err(|e| {
             ApiError::input(vec![format!("The request body could not be read: {e}")])

@@ -14,7 +14,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use latchkey_domain::authz::{Caller, CompanyScope};
+use latchkey_domain::authz::{Caller, CompanyScope, Reach};
 use latchkey_domain::ids::ResourceId;
 use latchkey_domain::time::now_secs;
 
@@ -185,5 +185,17 @@ impl AppState {
             .await?
             .ok_or_else(|| ApiError::not_found(format!("Company {company} was not found")))?;
         Ok(caller.scope_for(target)?)
+    }
+
+    /// What a list call covers: the named company, or the caller's whole reach.
+    pub async fn reach_for(
+        &self,
+        caller: &Caller,
+        company: Option<ResourceId>,
+    ) -> ApiResult<Reach> {
+        match company {
+            Some(id) => Ok(self.scope(caller, &id).await?.as_reach()),
+            None => Ok(caller.reach()),
+        }
     }
 }
