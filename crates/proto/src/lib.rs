@@ -15,6 +15,7 @@ pub mod discovery;
 pub mod envelope;
 pub mod lookups;
 pub mod oauth;
+pub mod roles;
 pub mod search;
 
 pub use envelope::{ResultStatus, ServiceResult};

@@ -81,7 +81,7 @@ fn operations(paths: &Paths) -> Vec<(String, Method, Operation)> {
 
 /// The table.
 pub fn table() -> Vec<ApiRoute> {
-    use api::clients;
+    use api::{clients, permissions, roles};
     let mut table = vec![
         ApiRoute::new(Tier::Company, routes!(api::companies::my)),
         ApiRoute::new(Tier::Company, routes!(clients::generate)),
@@ -91,6 +91,14 @@ pub fn table() -> Vec<ApiRoute> {
         ApiRoute::new(Tier::Company, routes!(clients::delete)),
         ApiRoute::new(Tier::Company, routes!(clients::search)),
         ApiRoute::new(Tier::Company, routes!(clients::export)),
+        ApiRoute::new(Tier::Company, routes!(permissions::all)),
+        ApiRoute::new(Tier::Company, routes!(roles::list)),
+        ApiRoute::new(Tier::Company, routes!(roles::list_with_available)),
+        ApiRoute::new(Tier::Company, routes!(roles::search)),
+        ApiRoute::new(Tier::Company, routes!(roles::get)),
+        ApiRoute::new(Tier::Company, routes!(roles::create)),
+        ApiRoute::new(Tier::Company, routes!(roles::update)),
+        ApiRoute::new(Tier::Company, routes!(roles::delete)),
     ];
     table.extend(api::reference::routes());
     table

@@ -14,4 +14,5 @@ mod lookups;
 mod rate_limits;
 mod real_clients;
 mod revocation;
+mod roles;
 mod token;

@@ -4,4 +4,6 @@ pub mod clients;
 pub mod companies;
 pub mod export;
 pub mod json;
+pub mod permissions;
 pub mod reference;
+pub mod roles;
