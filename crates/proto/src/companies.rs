@@ -17,3 +17,112 @@ pub struct GetMyCompaniesDto {
     #[schema(no_recursion)]
     pub children: Vec<GetMyCompaniesDto>,
 }
+
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct NamedRef {
+    pub resource_id: String,
+    pub name: Option<String>,
+}
+
+/// `CompanyDto`: `GET /api/companies/{resourceId}`.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CompanyDto {
+    pub resource_id: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub industry_resource_id: Option<String>,
+    pub industry_name: Option<String>,
+    pub country_resource_id: Option<String>,
+    pub country_name: Option<String>,
+    pub country_code: Option<String>,
+    pub address: Option<String>,
+    pub website_url: Option<String>,
+    pub logo_url: Option<String>,
+    pub license_type_resource_id: Option<String>,
+    pub license_type_name: Option<String>,
+    pub license_period_type_resource_id: Option<String>,
+    pub license_period_type_name: Option<String>,
+    pub license_start_date: Option<String>,
+    pub license_end_date: Option<String>,
+    pub is_number_of_users_limited: bool,
+    pub number_of_users: i64,
+    pub notification_template_type_resource_id: Option<String>,
+    pub notification_template_type_name: Option<String>,
+    pub training_content_type_resource_id: Option<String>,
+    pub training_content_type_name: Option<String>,
+    pub smtp_configuration_type_resource_id: Option<String>,
+    pub smtp_configuration_type_name: Option<String>,
+    pub preferred_language_type_resource_id: Option<String>,
+    pub preferred_language_type_name: Option<String>,
+    pub is_version_visible: bool,
+    pub is_release_notes_visible: bool,
+    pub release_notes_url: Option<String>,
+    pub company_groups: Vec<NamedRef>,
+    pub parent_id: Option<i64>,
+    pub base_man_hour_cost: i64,
+    pub base_man_hour: i64,
+    pub status_id: i64,
+    pub status_name: String,
+    pub license_modules: Vec<NamedRef>,
+    pub target_user_count: i64,
+    pub time_zone_id: Option<String>,
+    pub call_back_number_booking_count: i64,
+    pub date_format: Option<String>,
+    pub time_format: Option<String>,
+    pub tags: Vec<String>,
+    pub has_agentic_ai_license: bool,
+}
+
+/// `SearchCompanyDto`. Both `companyResourceId` (the contract's name) and `resourceId` (what
+/// most of the platform's guides read) carry the same id; `numberOfUsers` is a string, as in
+/// the contract.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SearchCompanyDto {
+    pub company_name: String,
+    pub company_resource_id: String,
+    pub resource_id: String,
+    pub reseller_name: Option<String>,
+    pub industry_name: Option<String>,
+    pub industry_resource_id: Option<String>,
+    pub license_type_name: Option<String>,
+    pub license_type_resource_id: Option<String>,
+    pub is_number_of_users_limited: bool,
+    pub number_of_users: String,
+    pub privacy_duration_id: i32,
+    pub licence_expired: bool,
+    pub license_end_date: Option<String>,
+    pub create_time: String,
+    pub target_user_count: i64,
+    #[schema(no_recursion)]
+    pub children: Vec<SearchCompanyDto>,
+    pub tags: Vec<String>,
+    pub deleted_target_user_count: i64,
+    pub inactive_target_user_count: i64,
+    pub monthly_active_user_count: i64,
+}
+
+/// `CustomCompanyPagedResults`.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CompanyPagedResults {
+    pub limit_exceeded_company_count: i64,
+    pub page_number: i64,
+    pub page_size: i64,
+    pub total_number_of_pages: i64,
+    pub total_number_of_records: i64,
+    pub results: Vec<SearchCompanyDto>,
+}
+
+/// `CheckCompanyLicenseDto`.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CheckCompanyLicenseDto {
+    pub is_limited: bool,
+    pub license_limit: i64,
+    pub active_user_count: i64,
+    pub total_user_count: i64,
+    pub is_license_exceeded: bool,
+}

@@ -11,6 +11,7 @@
 
 pub mod clients;
 pub mod companies;
+pub mod company_groups;
 pub mod discovery;
 pub mod envelope;
 pub mod lookups;

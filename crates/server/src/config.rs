@@ -200,7 +200,7 @@ mod tests {
     #[test]
     fn toml_then_overrides() {
         let dir = tempfile_dir();
-        let file = dir.join("latchkey.toml");
+        let file = dir.path().join("latchkey.toml");
         std::fs::write(
             &file,
             "token_lifetime_seconds = 600\nsigning_algorithm = \"EdDSA\"\n",
@@ -217,14 +217,12 @@ mod tests {
     #[test]
     fn unknown_keys_in_the_file_are_errors() {
         let dir = tempfile_dir();
-        let file = dir.join("bad.toml");
+        let file = dir.path().join("bad.toml");
         std::fs::write(&file, "token_lifetime = 600\n").expect("write");
         assert!(Config::load(Some(&file), vec![]).is_err());
     }
 
-    fn tempfile_dir() -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("latchkey-config-{}", uuid::Uuid::new_v4()));
-        std::fs::create_dir_all(&dir).expect("mkdir");
-        dir
+    fn tempfile_dir() -> tempfile::TempDir {
+        tempfile::tempdir().expect("temporary directory")
     }
 }

@@ -81,9 +81,16 @@ fn operations(paths: &Paths) -> Vec<(String, Method, Operation)> {
 
 /// The table.
 pub fn table() -> Vec<ApiRoute> {
-    use api::{clients, permissions, roles};
+    use api::{clients, companies, company_groups as groups, permissions, roles};
     let mut table = vec![
-        ApiRoute::new(Tier::Company, routes!(api::companies::my)),
+        ApiRoute::new(Tier::Company, routes!(companies::my)),
+        ApiRoute::new(Tier::Reseller, routes!(companies::search)),
+        ApiRoute::new(Tier::Reseller, routes!(companies::export)),
+        ApiRoute::new(Tier::Company, routes!(companies::get)),
+        ApiRoute::new(Tier::Reseller, routes!(companies::create)),
+        ApiRoute::new(Tier::Reseller, routes!(companies::update)),
+        ApiRoute::new(Tier::Reseller, routes!(companies::delete)),
+        ApiRoute::new(Tier::Company, routes!(companies::license_check)),
         ApiRoute::new(Tier::Company, routes!(clients::generate)),
         ApiRoute::new(Tier::Company, routes!(clients::create)),
         ApiRoute::new(Tier::Company, routes!(clients::get)),
@@ -91,6 +98,19 @@ pub fn table() -> Vec<ApiRoute> {
         ApiRoute::new(Tier::Company, routes!(clients::delete)),
         ApiRoute::new(Tier::Company, routes!(clients::search)),
         ApiRoute::new(Tier::Company, routes!(clients::export)),
+        ApiRoute::new(Tier::Reseller, routes!(groups::create)),
+        ApiRoute::new(Tier::Reseller, routes!(groups::list)),
+        ApiRoute::new(Tier::Reseller, routes!(groups::get)),
+        ApiRoute::new(Tier::Reseller, routes!(groups::update)),
+        ApiRoute::new(Tier::Reseller, routes!(groups::delete)),
+        ApiRoute::new(Tier::Reseller, routes!(groups::bulk_delete)),
+        ApiRoute::new(Tier::Reseller, routes!(groups::search)),
+        ApiRoute::new(Tier::Reseller, routes!(groups::search_with_parent)),
+        ApiRoute::new(Tier::Reseller, routes!(groups::export)),
+        ApiRoute::new(Tier::Reseller, routes!(groups::companies_search)),
+        ApiRoute::new(Tier::Reseller, routes!(groups::companies_export)),
+        ApiRoute::new(Tier::Reseller, routes!(groups::add_participants)),
+        ApiRoute::new(Tier::Reseller, routes!(groups::remove_participants)),
         ApiRoute::new(Tier::Company, routes!(permissions::all)),
         ApiRoute::new(Tier::Company, routes!(roles::list)),
         ApiRoute::new(Tier::Company, routes!(roles::list_with_available)),

@@ -8,7 +8,10 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use crate::error::OnUnique;
-use crate::search::Params;
+use latchkey_proto::search::SearchRequest;
+
+use crate::meta::{CLIENTS_REVISION, bump};
+use crate::search::{Compiled, Field, Kind, Params, SearchSpec, compile};
 use crate::{Store, StoreError, flag};
 
 /// What it takes to add a company under a parent.
@@ -194,4 +197,673 @@ pub(crate) async fn insert_company(
         path,
         is_reseller,
     })
+}
+
+/// The company form: everything `POST /api/companies` and `PUT /api/companies/{id}` set.
+/// Reference fields are lookup resource ids, already checked by the caller.
+#[derive(Debug, Clone, Default)]
+pub struct CompanyDetails {
+    pub name: String,
+    pub is_reseller: bool,
+    pub description: Option<String>,
+    pub address: Option<String>,
+    pub website_url: Option<String>,
+    pub industry: String,
+    pub country: String,
+    pub license_type: String,
+    pub license_period_type: String,
+    pub number_of_users: i64,
+    pub is_number_of_users_limited: bool,
+    pub license_start_date: Option<i64>,
+    pub license_end_date: Option<i64>,
+    pub time_zone_id: String,
+    pub date_format: String,
+    pub time_format: String,
+    pub notification_template_type: Option<String>,
+    pub training_content_type: Option<String>,
+    pub smtp_configuration_type: Option<String>,
+    pub preferred_language_type: Option<String>,
+    pub is_version_visible: bool,
+    pub is_release_notes_visible: bool,
+    pub release_notes_url: Option<String>,
+    pub base_man_hour_cost: i64,
+    pub base_man_hour: i64,
+    pub call_back_number_booking_count: i64,
+    pub status_id: i64,
+    pub license_modules: Vec<String>,
+    pub tags: Vec<String>,
+}
+
+/// A stored company with its details and the names of what they reference.
+#[derive(Debug, Clone)]
+pub struct CompanyRecord {
+    pub reference: CompanyRef,
+    pub parent_id: Option<i64>,
+    pub details: CompanyDetails,
+    pub names: std::collections::HashMap<&'static str, Option<String>>,
+    pub country_code: Option<String>,
+    pub logo_url: Option<String>,
+    pub target_user_count: i64,
+    pub create_time: i64,
+    pub license_module_names: Vec<(String, Option<String>)>,
+}
+
+/// A row of `POST /api/companies/search`.
+#[derive(Debug, Clone)]
+pub struct CompanySearchRow {
+    pub id: i64,
+    pub resource_id: String,
+    pub name: String,
+    pub reseller_name: Option<String>,
+    pub industry_resource_id: Option<String>,
+    pub industry_name: Option<String>,
+    pub license_type_resource_id: Option<String>,
+    pub license_type_name: Option<String>,
+    pub is_number_of_users_limited: bool,
+    pub number_of_users: i64,
+    pub license_end_date: Option<i64>,
+    pub create_time: i64,
+    pub target_user_count: i64,
+    pub tags: Vec<String>,
+    pub children: Vec<CompanySearchRow>,
+}
+
+/// `(column, name key)` of each reference field whose display name is looked up.
+const NAMED: &[(&str, &str)] = &[
+    ("industry_resource_id", "industry"),
+    ("country_resource_id", "country"),
+    ("license_type_resource_id", "license_type"),
+    ("license_period_type_resource_id", "license_period_type"),
+    (
+        "notification_template_type_resource_id",
+        "notification_template_type",
+    ),
+    ("training_content_type_resource_id", "training_content_type"),
+    (
+        "smtp_configuration_type_resource_id",
+        "smtp_configuration_type",
+    ),
+    (
+        "preferred_language_type_resource_id",
+        "preferred_language_type",
+    ),
+];
+
+fn lookup_name(column: &str) -> String {
+    format!("(SELECT l.name FROM lookups l WHERE l.resource_id = c.{column})")
+}
+
+pub const COMPANY_SEARCH: SearchSpec = SearchSpec {
+    fields: &[
+        Field::text("Name", "c.name"),
+        Field::text("CompanyName", "c.name"),
+        Field::of("ResourceId", "c.resource_id", Kind::Text),
+        Field::of("CompanyResourceId", "c.resource_id", Kind::Text),
+        Field::of("IndustryResourceId", "c.industry_resource_id", Kind::Text),
+        Field::of(
+            "LicenseTypeResourceId",
+            "c.license_type_resource_id",
+            Kind::Text,
+        ),
+        Field::of("CountryResourceId", "c.country_resource_id", Kind::Text),
+        Field::of("NumberOfUsers", "c.number_of_users", Kind::Number),
+        Field::of(
+            "IsNumberOfUsersLimited",
+            "c.is_number_of_users_limited",
+            Kind::Bool,
+        ),
+        Field::of("TargetUserCount", "c.target_user_count", Kind::Number),
+        Field::of("IsReseller", "c.is_reseller", Kind::Bool),
+        Field::of("StatusId", "c.status_id", Kind::Number),
+        Field::of("LicenseEndDate", "c.license_end_date", Kind::Date),
+        Field::of("RenewalDate", "c.license_end_date", Kind::Date),
+        Field::of("LicenseStartDate", "c.license_start_date", Kind::Date),
+        Field::of("CreateTime", "c.create_time", Kind::Date),
+    ],
+    default_order: "CreateTime",
+    tiebreak: "c.id",
+};
+
+/// Companies strictly below `root`.
+fn below(root: &CompanyRef, params: &mut Params) -> String {
+    let upper = format!("{}0", root.path.trim_end_matches('/'));
+    let low = params.text(root.path.clone());
+    let high = params.text(upper);
+    format!("c.path > {low} AND c.path < {high}")
+}
+
+impl Store {
+    /// Creates a company with its details under the scoped parent.
+    pub async fn create_company_with(
+        &self,
+        parent: &CompanyScope,
+        d: &CompanyDetails,
+    ) -> Result<CompanyRef, StoreError> {
+        let mut tx = self.pool().begin().await?;
+        let company = insert_company(
+            &mut tx,
+            Some(parent.company()),
+            &d.name,
+            d.is_reseller,
+            false,
+            None,
+            d.description.as_deref(),
+        )
+        .await?;
+        write_details(&mut tx, company.id, d).await?;
+        tx.commit().await?;
+        Ok(company)
+    }
+
+    /// Replaces the details of the scoped company.
+    pub async fn update_company(
+        &self,
+        scope: &CompanyScope,
+        d: &CompanyDetails,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool().begin().await?;
+        sqlx::query(
+            "UPDATE companies SET name = $1, description = $2, is_reseller = $3 WHERE id = $4",
+        )
+        .bind(d.name.as_str())
+        .bind(d.description.as_deref())
+        .bind(i64::from(d.is_reseller))
+        .bind(scope.company_id())
+        .execute(&mut *tx)
+        .await?;
+        write_details(&mut tx, scope.company_id(), d).await?;
+        // Names and reseller flags appear in token claims.
+        bump(&mut *tx, CLIENTS_REVISION).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Deletes a company with everything it owns (clients, roles, groups); refused while it has
+    /// companies below it. Its clients' tokens stop working at once.
+    pub async fn delete_company(&self, scope: &CompanyScope) -> Result<(), StoreError> {
+        let mut tx = self.pool().begin().await?;
+        let children: i64 = sqlx::query("SELECT COUNT(*) AS n FROM companies WHERE parent_id = $1")
+            .bind(scope.company_id())
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get("n")?;
+        if children > 0 {
+            return Err(StoreError::Refused(format!(
+                "The company has {children} compan{} under it; move or delete them first",
+                if children == 1 { "y" } else { "ies" }
+            )));
+        }
+        // Roles owned elsewhere but held by this company's clients go with the clients; roles
+        // this company owns and shared with others must be released by those holders first.
+        sqlx::query(
+            "DELETE FROM api_client_roles WHERE client_id IN (SELECT id FROM api_clients WHERE company_id = $1)",
+        )
+        .bind(scope.company_id())
+        .execute(&mut *tx)
+        .await?;
+        let held_elsewhere: i64 = sqlx::query(
+            "SELECT COUNT(*) AS n FROM api_client_roles cr JOIN roles r ON r.id = cr.role_id WHERE r.company_id = $1",
+        )
+        .bind(scope.company_id())
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("n")?;
+        if held_elsewhere > 0 {
+            return Err(StoreError::Refused(format!(
+                "{held_elsewhere} client(s) of other companies hold roles this company shared; remove those roles first"
+            )));
+        }
+        sqlx::query(
+            "DELETE FROM role_availability WHERE target_type = 'Company' AND target_id = $1",
+        )
+        .bind(scope.company_id())
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM companies WHERE id = $1")
+            .bind(scope.company_id())
+            .execute(&mut *tx)
+            .await?;
+        bump(&mut *tx, CLIENTS_REVISION).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The scoped company with its details.
+    pub async fn company_record(&self, scope: &CompanyScope) -> Result<CompanyRecord, StoreError> {
+        let names: Vec<String> = NAMED
+            .iter()
+            .map(|(col, key)| format!("{} AS {key}_name", lookup_name(col)))
+            .collect();
+        let sql = format!(
+            "SELECT c.*, {}, (SELECT l.code FROM lookups l WHERE l.resource_id = c.country_resource_id) AS country_code \
+             FROM companies c WHERE c.id = $1",
+            names.join(", ")
+        );
+        let row = sqlx::query(&sql)
+            .bind(scope.company_id())
+            .fetch_one(self.pool())
+            .await?;
+        let mut name_map = std::collections::HashMap::new();
+        for (_, key) in NAMED {
+            name_map.insert(
+                *key,
+                row.try_get::<Option<String>, _>(format!("{key}_name").as_str())?,
+            );
+        }
+        let modules = sqlx::query(
+            "SELECT m.module_resource_id, (SELECT l.name FROM lookups l WHERE l.resource_id = m.module_resource_id) AS name \
+             FROM company_license_modules m WHERE m.company_id = $1 ORDER BY m.module_resource_id",
+        )
+        .bind(scope.company_id())
+        .fetch_all(self.pool())
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get::<String, _>("module_resource_id")?, r.try_get::<Option<String>, _>("name")?)))
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+        let tags = self
+            .tags_of(&[scope.company_id()])
+            .await?
+            .remove(&scope.company_id())
+            .unwrap_or_default();
+        let text = |c: &str| -> Result<String, sqlx::Error> {
+            Ok(row.try_get::<Option<String>, _>(c)?.unwrap_or_default())
+        };
+        let details = CompanyDetails {
+            name: row.try_get("name")?,
+            is_reseller: flag(row.try_get("is_reseller")?),
+            description: row.try_get("description")?,
+            address: row.try_get("address")?,
+            website_url: row.try_get("website_url")?,
+            industry: text("industry_resource_id")?,
+            country: text("country_resource_id")?,
+            license_type: text("license_type_resource_id")?,
+            license_period_type: text("license_period_type_resource_id")?,
+            number_of_users: row.try_get("number_of_users")?,
+            is_number_of_users_limited: flag(row.try_get("is_number_of_users_limited")?),
+            license_start_date: row.try_get("license_start_date")?,
+            license_end_date: row.try_get("license_end_date")?,
+            time_zone_id: text("time_zone_id")?,
+            date_format: text("date_format")?,
+            time_format: text("time_format")?,
+            notification_template_type: row.try_get("notification_template_type_resource_id")?,
+            training_content_type: row.try_get("training_content_type_resource_id")?,
+            smtp_configuration_type: row.try_get("smtp_configuration_type_resource_id")?,
+            preferred_language_type: row.try_get("preferred_language_type_resource_id")?,
+            is_version_visible: flag(row.try_get("is_version_visible")?),
+            is_release_notes_visible: flag(row.try_get("is_release_notes_visible")?),
+            release_notes_url: row.try_get("release_notes_url")?,
+            base_man_hour_cost: row.try_get("base_man_hour_cost")?,
+            base_man_hour: row.try_get("base_man_hour")?,
+            call_back_number_booking_count: row.try_get("call_back_number_booking_count")?,
+            status_id: row.try_get("status_id")?,
+            license_modules: modules.iter().map(|(id, _)| id.clone()).collect(),
+            tags,
+        };
+        Ok(CompanyRecord {
+            reference: company_ref(&row)?,
+            parent_id: row.try_get("parent_id")?,
+            details,
+            names: name_map,
+            country_code: row.try_get("country_code")?,
+            logo_url: row.try_get("logo_url")?,
+            target_user_count: row.try_get("target_user_count")?,
+            create_time: row.try_get("create_time")?,
+            license_module_names: modules,
+        })
+    }
+
+    async fn tags_of(
+        &self,
+        ids: &[i64],
+    ) -> Result<std::collections::HashMap<i64, Vec<String>>, StoreError> {
+        let mut out: std::collections::HashMap<i64, Vec<String>> = std::collections::HashMap::new();
+        if ids.is_empty() {
+            return Ok(out);
+        }
+        let mut params = Params::default();
+        let list: Vec<String> = ids.iter().map(|i| params.int(*i)).collect();
+        let sql = format!(
+            "SELECT company_id, tag FROM company_tags WHERE company_id IN ({}) ORDER BY tag",
+            list.join(", ")
+        );
+        for r in params
+            .apply(sqlx::query(&sql))
+            .fetch_all(self.pool())
+            .await?
+        {
+            out.entry(r.try_get("company_id")?)
+                .or_default()
+                .push(r.try_get("tag")?);
+        }
+        Ok(out)
+    }
+
+    /// One page of the companies below `root` (or `root` and below when `include_root`), the
+    /// total, and how many of all matching companies exceed their licensed user count.
+    pub async fn search_companies(
+        &self,
+        root: &CompanyRef,
+        include_root: bool,
+        request: &SearchRequest,
+    ) -> Result<(Vec<CompanySearchRow>, i64, i64, Compiled), StoreError> {
+        let (select, from, params, compiled) = company_search_sql(root, include_root, request)?;
+        let counts = params
+            .apply(sqlx::query(&format!(
+                "SELECT COUNT(*) AS n, COALESCE(SUM(CASE WHEN c.is_number_of_users_limited = 1 \
+                 AND c.target_user_count > c.number_of_users THEN 1 ELSE 0 END), 0) AS exceeded {from}"
+            )))
+            .fetch_one(self.pool())
+            .await?;
+        let total: i64 = counts.try_get("n")?;
+        let exceeded: i64 = counts.try_get("exceeded")?;
+        let sql = format!(
+            "{select} {from} ORDER BY {}{}",
+            compiled.order_by,
+            compiled.limit_offset()
+        );
+        let rows = params
+            .apply(sqlx::query(&sql))
+            .fetch_all(self.pool())
+            .await?;
+        let mut rows: Vec<CompanySearchRow> = rows
+            .iter()
+            .map(company_search_row)
+            .collect::<Result<_, _>>()?;
+        // Direct children of the rows on this page, one level deep, in one query.
+        if !rows.is_empty() {
+            let mut params = Params::default();
+            let ids: Vec<String> = rows.iter().map(|r| params.int(r.id)).collect();
+            let sql = format!(
+                "{} FROM companies c WHERE c.parent_id IN ({}) ORDER BY c.name",
+                company_select(),
+                ids.join(", ")
+            );
+            let children = params
+                .apply(sqlx::query(&sql))
+                .fetch_all(self.pool())
+                .await?;
+            for child in &children {
+                let parent: i64 = child.try_get("parent_id")?;
+                let child = company_search_row(child)?;
+                if let Some(row) = rows.iter_mut().find(|r| r.id == parent) {
+                    row.children.push(child);
+                }
+            }
+        }
+        let mut tags = self
+            .tags_of(&rows.iter().map(|r| r.id).collect::<Vec<_>>())
+            .await?;
+        for row in &mut rows {
+            row.tags = tags.remove(&row.id).unwrap_or_default();
+        }
+        Ok((rows, total, exceeded, compiled))
+    }
+
+    /// The rows of a company export, streamed.
+    pub fn export_companies(
+        &self,
+        root: &CompanyRef,
+        include_root: bool,
+        request: &SearchRequest,
+    ) -> Result<
+        impl futures_core::Stream<Item = Result<CompanySearchRow, StoreError>> + Send + 'static,
+        StoreError,
+    > {
+        let (select, from, params, compiled) = company_search_sql(root, include_root, request)?;
+        let sql = format!(
+            "{select} {from} ORDER BY {}{}",
+            compiled.order_by,
+            compiled.limit_offset()
+        );
+        let pool = self.pool().clone();
+        Ok(async_stream::try_stream! {
+            let mut rows = params.apply(sqlx::query(&sql)).fetch(&pool);
+            while let Some(row) = futures_util::TryStreamExt::try_next(&mut rows).await? {
+                yield company_search_row(&row)?;
+            }
+        })
+    }
+}
+
+fn company_select() -> String {
+    format!(
+        "SELECT c.id, c.parent_id, c.resource_id, c.name, c.industry_resource_id, c.license_type_resource_id, \
+         c.is_number_of_users_limited, c.number_of_users, c.license_end_date, c.create_time, c.target_user_count, \
+         (SELECT p.name FROM companies p WHERE p.id = c.parent_id) AS reseller_name, \
+         {} AS industry_name, {} AS license_type_name",
+        lookup_name("industry_resource_id"),
+        lookup_name("license_type_resource_id")
+    )
+}
+
+fn company_search_sql(
+    root: &CompanyRef,
+    include_root: bool,
+    request: &SearchRequest,
+) -> Result<(String, String, Params, Compiled), StoreError> {
+    let mut params = Params::default();
+    let within = if include_root {
+        reach_condition(&Reach::Subtree(root.clone()), "c.path", &mut params)
+    } else {
+        below(root, &mut params)
+    };
+    let compiled = compile(&COMPANY_SEARCH, request, &mut params).map_err(StoreError::Invalid)?;
+    let exceeded = if request.is_target_user_count_exceeded_limit.unwrap_or(false) {
+        " AND c.is_number_of_users_limited = 1 AND c.target_user_count > c.number_of_users"
+    } else {
+        ""
+    };
+    let from = format!(
+        "FROM companies c WHERE {within} AND {}{exceeded}",
+        compiled.condition
+    );
+    Ok((company_select(), from, params, compiled))
+}
+
+fn company_search_row(r: &AnyRow) -> Result<CompanySearchRow, StoreError> {
+    Ok(CompanySearchRow {
+        id: r.try_get("id")?,
+        resource_id: r.try_get("resource_id")?,
+        name: r.try_get("name")?,
+        reseller_name: r.try_get("reseller_name")?,
+        industry_resource_id: r.try_get("industry_resource_id")?,
+        industry_name: r.try_get("industry_name")?,
+        license_type_resource_id: r.try_get("license_type_resource_id")?,
+        license_type_name: r.try_get("license_type_name")?,
+        is_number_of_users_limited: flag(r.try_get("is_number_of_users_limited")?),
+        number_of_users: r.try_get("number_of_users")?,
+        license_end_date: r.try_get("license_end_date")?,
+        create_time: r.try_get("create_time")?,
+        target_user_count: r.try_get("target_user_count")?,
+        tags: Vec::new(),
+        children: Vec::new(),
+    })
+}
+
+async fn write_details(
+    conn: &mut AnyConnection,
+    id: i64,
+    d: &CompanyDetails,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE companies SET address = $1, website_url = $2, industry_resource_id = $3, country_resource_id = $4, \
+         license_type_resource_id = $5, license_period_type_resource_id = $6, number_of_users = $7, \
+         is_number_of_users_limited = $8, license_start_date = $9, license_end_date = $10, time_zone_id = $11, \
+         date_format = $12, time_format = $13, notification_template_type_resource_id = $14, \
+         training_content_type_resource_id = $15, smtp_configuration_type_resource_id = $16, \
+         preferred_language_type_resource_id = $17, is_version_visible = $18, is_release_notes_visible = $19, \
+         release_notes_url = $20, base_man_hour_cost = $21, base_man_hour = $22, call_back_number_booking_count = $23, \
+         status_id = $24, update_time = $25, industry_name = (SELECT l.name FROM lookups l WHERE l.resource_id = $3) \
+         WHERE id = $26",
+    )
+    .bind(d.address.as_deref())
+    .bind(d.website_url.as_deref())
+    .bind(d.industry.as_str())
+    .bind(d.country.as_str())
+    .bind(d.license_type.as_str())
+    .bind(d.license_period_type.as_str())
+    .bind(d.number_of_users)
+    .bind(i64::from(d.is_number_of_users_limited))
+    .bind(d.license_start_date)
+    .bind(d.license_end_date)
+    .bind(d.time_zone_id.as_str())
+    .bind(d.date_format.as_str())
+    .bind(d.time_format.as_str())
+    .bind(d.notification_template_type.as_deref())
+    .bind(d.training_content_type.as_deref())
+    .bind(d.smtp_configuration_type.as_deref())
+    .bind(d.preferred_language_type.as_deref())
+    .bind(i64::from(d.is_version_visible))
+    .bind(i64::from(d.is_release_notes_visible))
+    .bind(d.release_notes_url.as_deref())
+    .bind(d.base_man_hour_cost)
+    .bind(d.base_man_hour)
+    .bind(d.call_back_number_booking_count)
+    .bind(d.status_id)
+    .bind(now_millis())
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("DELETE FROM company_license_modules WHERE company_id = $1")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    for module in &d.license_modules {
+        sqlx::query(
+            "INSERT INTO company_license_modules (company_id, module_resource_id) VALUES ($1, $2)",
+        )
+        .bind(id)
+        .bind(module.as_str())
+        .execute(&mut *conn)
+        .await?;
+    }
+    sqlx::query("DELETE FROM company_tags WHERE company_id = $1")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    for tag in &d.tags {
+        sqlx::query("INSERT INTO company_tags (company_id, tag) VALUES ($1, $2)")
+            .bind(id)
+            .bind(tag.as_str())
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Code types of the reference data the company form points at (see
+/// `migrations/*/0002_reference_data.sql`).
+mod code_type {
+    pub const COUNTRY: i64 = 1;
+    pub const INDUSTRY: i64 = 2;
+    pub const LICENSE_TYPE: i64 = 3;
+    pub const LICENSE_PERIOD: i64 = 4;
+    pub const NOTIFICATION_TEMPLATE: i64 = 5;
+    pub const TRAINING_CONTENT: i64 = 6;
+    pub const SMTP_CONFIGURATION: i64 = 7;
+    pub const LANGUAGE: i64 = 21;
+    pub const LICENSE_MODULE: i64 = 101;
+    pub const DATE_FORMAT: i64 = 102;
+    pub const TIME_FORMAT: i64 = 103;
+}
+
+impl Store {
+    /// What in `d` does not name existing reference data of the right kind, one message each.
+    pub async fn company_reference_problems(
+        &self,
+        d: &CompanyDetails,
+    ) -> Result<Vec<String>, StoreError> {
+        use code_type::*;
+        let mut problems = Vec::new();
+        let mut by_id: Vec<(&str, &str, i64)> = vec![
+            ("IndustryResourceId", d.industry.as_str(), INDUSTRY),
+            ("CountryResourceId", d.country.as_str(), COUNTRY),
+            (
+                "LicenseTypeResourceId",
+                d.license_type.as_str(),
+                LICENSE_TYPE,
+            ),
+            (
+                "LicensePeriodTypeResourceId",
+                d.license_period_type.as_str(),
+                LICENSE_PERIOD,
+            ),
+        ];
+        for (label, value, kind) in [
+            (
+                "NotificationTemplateTypeResourceId",
+                &d.notification_template_type,
+                NOTIFICATION_TEMPLATE,
+            ),
+            (
+                "TrainingContentTypeResourceId",
+                &d.training_content_type,
+                TRAINING_CONTENT,
+            ),
+            (
+                "SmtpConfigurationTypeResourceId",
+                &d.smtp_configuration_type,
+                SMTP_CONFIGURATION,
+            ),
+            (
+                "PreferredLanguageTypeResourceId",
+                &d.preferred_language_type,
+                LANGUAGE,
+            ),
+        ] {
+            if let Some(v) = value {
+                by_id.push((label, v.as_str(), kind));
+            }
+        }
+        for module in &d.license_modules {
+            by_id.push((
+                "LicenseModuleResourceIdArray",
+                module.as_str(),
+                LICENSE_MODULE,
+            ));
+        }
+        for (label, value, kind) in by_id {
+            let found: i64 = sqlx::query(
+                "SELECT COUNT(*) AS n FROM lookups WHERE resource_id = $1 AND code_type_id = $2",
+            )
+            .bind(value)
+            .bind(kind)
+            .fetch_one(self.pool())
+            .await?
+            .try_get("n")?;
+            if found == 0 {
+                problems.push(format!(
+                    "{label}: '{value}' is not a known value (see GET /api/lookups/{kind})"
+                ));
+            }
+        }
+        for (label, value, kind) in [
+            ("DateFormat", d.date_format.as_str(), DATE_FORMAT),
+            ("TimeFormat", d.time_format.as_str(), TIME_FORMAT),
+        ] {
+            let found: i64 = sqlx::query("SELECT COUNT(*) AS n FROM lookups WHERE code_type_id = $1 AND (code = $2 OR name = $2)")
+                .bind(kind)
+                .bind(value)
+                .fetch_one(self.pool())
+                .await?
+                .try_get("n")?;
+            if found == 0 {
+                problems.push(format!(
+                    "{label}: '{value}' is not a known format (see GET /api/timezone/timezones)"
+                ));
+            }
+        }
+        let tz: i64 = sqlx::query("SELECT COUNT(*) AS n FROM time_zones WHERE id = $1")
+            .bind(d.time_zone_id.as_str())
+            .fetch_one(self.pool())
+            .await?
+            .try_get("n")?;
+        if tz == 0 {
+            problems.push(format!(
+                "TimeZoneId: '{}' is not a known time zone (see GET /api/timezone/timezones)",
+                d.time_zone_id
+            ));
+        }
+        Ok(problems)
+    }
 }

@@ -14,6 +14,7 @@
 pub mod bootstrap;
 pub mod clients;
 pub mod companies;
+pub mod company_groups;
 mod error;
 pub mod keys;
 pub mod lookups;

@@ -5,7 +5,9 @@
 mod bearer;
 mod binary;
 mod clients;
+mod companies;
 mod companies_my;
+mod company_groups;
 mod envelope;
 mod helpers;
 mod ip_allow_list;
@@ -13,6 +15,7 @@ mod jwt;
 mod lookups;
 mod rate_limits;
 mod real_clients;
+mod reseller_flow;
 mod revocation;
 mod roles;
 mod token;

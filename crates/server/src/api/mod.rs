@@ -2,6 +2,8 @@
 
 pub mod clients;
 pub mod companies;
+pub mod company_form;
+pub mod company_groups;
 pub mod export;
 pub mod json;
 pub mod permissions;

@@ -1,0 +1,614 @@
+//! `/api/companies`: search, export, read, create, update, delete, licence check.
+
+use latchkey_testkit::TestApp;
+use reqwest::Method;
+use reqwest::multipart::Form;
+use serde_json::{Value, json};
+
+use crate::helpers::{call, create_client, create_company, expect_data, expect_envelope};
+
+/// Valid values for the nine required fields, read from the server's reference data.
+pub struct Reference {
+    pub industry: String,
+    pub country: String,
+    pub license_type: String,
+    pub license_period: String,
+    pub time_zone: String,
+    pub date_format: String,
+    pub time_format: String,
+}
+
+async fn first_of_type(app: &TestApp, token: &str, type_name: &str) -> String {
+    let types =
+        expect_data(call(app, Method::GET, "/api/codetypes", token, None, None).await).await;
+    let id = types
+        .as_array()
+        .expect("types")
+        .iter()
+        .find(|t| {
+            t["name"]
+                .as_str()
+                .is_some_and(|n| n.eq_ignore_ascii_case(type_name))
+        })
+        .unwrap_or_else(|| panic!("code type {type_name} in {types}"))["id"]
+        .as_i64()
+        .expect("id");
+    let items = expect_data(
+        call(
+            app,
+            Method::GET,
+            &format!("/api/lookups/{id}"),
+            token,
+            None,
+            None,
+        )
+        .await,
+    )
+    .await;
+    items[0]["resourceId"]
+        .as_str()
+        .expect("resourceId")
+        .to_owned()
+}
+
+pub async fn reference(app: &TestApp, token: &str) -> Reference {
+    let tz = expect_data(
+        call(
+            app,
+            Method::GET,
+            "/api/timezone/timezones",
+            token,
+            None,
+            None,
+        )
+        .await,
+    )
+    .await;
+    let text = |v: &Value| -> String {
+        match v {
+            Value::String(s) => s.clone(),
+            other => other
+                .get("name")
+                .or_else(|| other.get("id"))
+                .or_else(|| other.get("value"))
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned(),
+        }
+    };
+    Reference {
+        industry: first_of_type(app, token, "Industry").await,
+        country: first_of_type(app, token, "Country").await,
+        license_type: first_of_type(app, token, "LicenseType").await,
+        license_period: first_of_type(app, token, "LicensePeriodType").await,
+        time_zone: tz["timeZoneList"][0]["id"]
+            .as_str()
+            .expect("tz id")
+            .to_owned(),
+        date_format: text(&tz["dateFormatList"][0]),
+        time_format: text(&tz["timeFormatList"][0]),
+    }
+}
+
+pub fn form(r: &Reference, name: &str, users: i64) -> Form {
+    Form::new()
+        .text("Name", name.to_owned())
+        .text("IndustryResourceId", r.industry.clone())
+        .text("CountryResourceId", r.country.clone())
+        .text("LicenseTypeResourceId", r.license_type.clone())
+        .text("LicensePeriodTypeResourceId", r.license_period.clone())
+        .text("NumberOfUsers", users.to_string())
+        .text("IsNumberOfUsersLimited", "true")
+        .text("TimeZoneId", r.time_zone.clone())
+        .text("DateFormat", r.date_format.clone())
+        .text("TimeFormat", r.time_format.clone())
+}
+
+pub async fn post_company(
+    app: &TestApp,
+    token: &str,
+    company: Option<&str>,
+    form: Form,
+) -> reqwest::Response {
+    let mut req = app
+        .http
+        .post(app.url("/api/companies"))
+        .bearer_auth(token)
+        .multipart(form);
+    if let Some(c) = company {
+        req = req.header("X-KEEPNET-Company-Id", c);
+    }
+    req.send().await.expect("request")
+}
+
+pub async fn api_create_company(app: &TestApp, token: &str, r: &Reference, name: &str) -> String {
+    let data = expect_data(post_company(app, token, None, form(r, name, 100)).await).await;
+    data["resourceId"].as_str().expect("id").to_owned()
+}
+
+#[tokio::test]
+async fn a_reseller_creates_reads_updates_and_deletes_a_company() {
+    let app = TestApp::spawn().await;
+    let token = app.reseller_token().await;
+    let r = reference(&app, &token).await;
+    let f = form(&r, "Acme Corp", 100)
+        .text("Description", "Customer since 2026")
+        .text("LicenseStartDate", "2026-01-01")
+        .text("LicenseEndDate", "2027-01-01")
+        .text("Tags", "gold")
+        .text("Tags", "emea")
+        .text("Tags", "gold");
+    let id = expect_data(post_company(&app, &token, None, f).await).await["resourceId"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    assert_eq!(id.len(), 12);
+
+    let dto = expect_data(
+        call(
+            &app,
+            Method::GET,
+            &format!("/api/companies/{id}"),
+            &token,
+            None,
+            None,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(dto["name"], "Acme Corp");
+    assert_eq!(dto["industryResourceId"], r.industry.as_str());
+    assert!(
+        dto["industryName"].is_string()
+            && dto["countryName"].is_string()
+            && dto["licenseTypeName"].is_string(),
+        "{dto}"
+    );
+    assert_eq!(dto["numberOfUsers"], 100);
+    assert_eq!(dto["isNumberOfUsersLimited"], true);
+    assert_eq!(dto["tags"], json!(["emea", "gold"]), "tags are a set");
+    assert!(
+        dto["licenseEndDate"]
+            .as_str()
+            .expect("date")
+            .starts_with("2027-01-01")
+    );
+
+    let update = app
+        .http
+        .put(app.url(&format!("/api/companies/{id}")))
+        .bearer_auth(&token)
+        .multipart(
+            Form::new()
+                .text("NumberOfUsers", "250")
+                .text("Name", "Acme Corporation"),
+        )
+        .send()
+        .await
+        .expect("put");
+    expect_data(update).await;
+    let dto = expect_data(
+        call(
+            &app,
+            Method::GET,
+            &format!("/api/companies/{id}"),
+            &token,
+            None,
+            None,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        (dto["name"].as_str(), dto["numberOfUsers"].as_i64()),
+        (Some("Acme Corporation"), Some(250))
+    );
+    assert_eq!(
+        dto["industryResourceId"],
+        r.industry.as_str(),
+        "fields not sent are kept"
+    );
+
+    let check = expect_data(
+        call(
+            &app,
+            Method::GET,
+            &format!("/api/companies/{id}/license-check"),
+            &token,
+            None,
+            None,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        check,
+        json!({"isLimited": true, "licenseLimit": 250, "activeUserCount": 0, "totalUserCount": 0, "isLicenseExceeded": false})
+    );
+
+    expect_data(
+        call(
+            &app,
+            Method::DELETE,
+            &format!("/api/companies/{id}"),
+            &token,
+            None,
+            None,
+        )
+        .await,
+    )
+    .await;
+    expect_envelope(
+        call(
+            &app,
+            Method::GET,
+            &format!("/api/companies/{id}"),
+            &token,
+            None,
+            None,
+        )
+        .await,
+        404,
+        "NOT_FOUND",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn the_form_is_validated_against_the_reference_data() {
+    let app = TestApp::spawn().await;
+    let token = app.reseller_token().await;
+    let err = expect_envelope(
+        post_company(&app, &token, None, Form::new().text("Name", "x")).await,
+        400,
+        "INPUT_ERROR",
+    )
+    .await;
+    let messages = err["validationMessages"].as_array().expect("messages");
+    assert_eq!(
+        messages.len(),
+        8,
+        "eight required fields missing: {messages:?}"
+    );
+    let r = reference(&app, &token).await;
+    // A country id where an industry belongs, and ids that exist nowhere.
+    let bad = form(
+        &Reference {
+            industry: r.country.clone(),
+            ..reference(&app, &token).await
+        },
+        "x",
+        10,
+    )
+    .text("LicenseModuleResourceIdArray", "NoSuchModule")
+    .text("TimeZoneId", "Mars/Olympus");
+    let err = expect_envelope(
+        post_company(&app, &token, None, bad).await,
+        400,
+        "INPUT_ERROR",
+    )
+    .await;
+    let text = err["validationMessages"].to_string();
+    assert!(text.contains("IndustryResourceId"), "{text}");
+    assert!(text.contains("TimeZoneId"), "{text}");
+    assert!(text.contains("NoSuchModule"), "{text}");
+    let err = expect_envelope(
+        post_company(&app, &token, None, form(&r, "x", -5)).await,
+        400,
+        "INPUT_ERROR",
+    )
+    .await;
+    assert!(
+        err["validationMessages"]
+            .to_string()
+            .contains("NumberOfUsers"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn search_pages_filters_and_nests_children() {
+    let app = TestApp::spawn().await;
+    let token = app.reseller_token().await;
+    let r = reference(&app, &token).await;
+    for name in ["Alpha", "Bravo", "Charlie"] {
+        api_create_company(&app, &token, &r, name).await;
+    }
+    let sub = create_company(
+        &app,
+        "Sub MSSP",
+        Some(&app.initial.company_resource_id),
+        true,
+    );
+    create_company(&app, "Sub customer", Some(&sub), false);
+    let body = json!({"pageNumber": 1, "pageSize": 2, "orderBy": "Name", "ascending": true,
+                      "filter": {"Condition": "AND", "SearchInputTextValue": ""}});
+    let page = expect_data(
+        call(
+            &app,
+            Method::POST,
+            "/api/companies/search",
+            &token,
+            None,
+            Some(body),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        page["totalNumberOfRecords"], 5,
+        "the reseller's own company is not its customer: {page}"
+    );
+    assert_eq!(page["totalNumberOfPages"], 3);
+    assert_eq!(page["limitExceededCompanyCount"], 0);
+    let first = &page["results"][0];
+    assert_eq!(first["companyName"], "Alpha");
+    assert_eq!(first["companyResourceId"], first["resourceId"]);
+    assert_eq!(first["resellerName"], "Default Reseller");
+    assert_eq!(first["numberOfUsers"], "100");
+    assert!(first["licenseTypeName"].is_string());
+
+    let sub_page = expect_data(call(&app, Method::POST, "/api/companies/search", &token, None,
+        Some(json!({"filter": {"filterGroups": [{"filterItems": [{"FieldName": "Name", "Operator": "=", "Value": "sub mssp"}]}]}}))).await).await;
+    assert_eq!(
+        sub_page["results"][0]["children"][0]["companyName"], "Sub customer",
+        "{sub_page}"
+    );
+
+    let over = expect_data(call(&app, Method::POST, "/api/companies/search", &token, None,
+        Some(json!({"isTargetUserCountExceededLimit": true, "pageSize": 20, "orderBy": "CreateTime", "ascending": false}))).await).await;
+    assert_eq!(over["totalNumberOfRecords"], 0);
+
+    let r = call(&app, Method::POST, "/api/companies/search/export", &token, None, Some(json!({"exportType": "Csv", "reportAllPages": true, "orderBy": "Name", "ascending": true}))).await;
+    let csv = r.text().await.expect("csv");
+    assert_eq!(csv.lines().count(), 6, "{csv}");
+    assert!(
+        csv.lines().nth(1).expect("row").starts_with("Alpha,"),
+        "{csv}"
+    );
+}
+
+#[tokio::test]
+async fn company_admins_and_strangers_are_kept_out() {
+    let app = TestApp::spawn().await;
+    let token = app.reseller_token().await;
+    let r = reference(&app, &token).await;
+    let a = api_create_company(&app, &token, &r, "Company A").await;
+    let other_mssp = create_company(&app, "Other MSSP", None, true);
+    let b = create_company(&app, "Company B", Some(&other_mssp), false);
+    let (aid, asecret) = create_client(&app, &a, "Company Admin", &[]);
+    app.await_client_view().await;
+    let admin = app.token_for(&aid, &asecret).await;
+
+    // A company admin reads its own company, and nothing reseller-only.
+    expect_data(
+        call(
+            &app,
+            Method::GET,
+            &format!("/api/companies/{a}"),
+            &admin,
+            None,
+            None,
+        )
+        .await,
+    )
+    .await;
+    expect_envelope(
+        call(
+            &app,
+            Method::POST,
+            "/api/companies/search",
+            &admin,
+            None,
+            Some(json!({})),
+        )
+        .await,
+        403,
+        "FORBIDDEN",
+    )
+    .await;
+    expect_envelope(
+        post_company(&app, &admin, None, form(&r, "Spawn", 1)).await,
+        403,
+        "FORBIDDEN",
+    )
+    .await;
+    let put = app
+        .http
+        .put(app.url(&format!("/api/companies/{a}")))
+        .bearer_auth(&admin)
+        .multipart(Form::new().text("NumberOfUsers", "99999"))
+        .send()
+        .await
+        .expect("put");
+    expect_envelope(put, 403, "FORBIDDEN").await;
+    expect_envelope(
+        call(
+            &app,
+            Method::DELETE,
+            &format!("/api/companies/{a}"),
+            &admin,
+            None,
+            None,
+        )
+        .await,
+        403,
+        "FORBIDDEN",
+    )
+    .await;
+
+    // Neither the admin nor the reseller reaches B.
+    for attacker in [&admin, &token] {
+        expect_envelope(
+            call(
+                &app,
+                Method::GET,
+                &format!("/api/companies/{b}"),
+                attacker,
+                None,
+                None,
+            )
+            .await,
+            403,
+            "FORBIDDEN",
+        )
+        .await;
+        expect_envelope(
+            call(
+                &app,
+                Method::GET,
+                &format!("/api/companies/{b}/license-check"),
+                attacker,
+                None,
+                None,
+            )
+            .await,
+            403,
+            "FORBIDDEN",
+        )
+        .await;
+        expect_envelope(
+            call(
+                &app,
+                Method::DELETE,
+                &format!("/api/companies/{b}"),
+                attacker,
+                None,
+                None,
+            )
+            .await,
+            403,
+            "FORBIDDEN",
+        )
+        .await;
+        let put = app
+            .http
+            .put(app.url(&format!("/api/companies/{b}")))
+            .bearer_auth(attacker)
+            .multipart(Form::new().text("Name", "pwned"))
+            .send()
+            .await
+            .expect("put");
+        expect_envelope(put, 403, "FORBIDDEN").await;
+    }
+    expect_envelope(
+        call(
+            &app,
+            Method::POST,
+            "/api/companies/search",
+            &token,
+            Some(&b),
+            Some(json!({})),
+        )
+        .await,
+        403,
+        "FORBIDDEN",
+    )
+    .await;
+    expect_envelope(
+        post_company(&app, &token, Some(&other_mssp), form(&r, "Planted", 1)).await,
+        403,
+        "FORBIDDEN",
+    )
+    .await;
+    let page = expect_data(
+        call(
+            &app,
+            Method::POST,
+            "/api/companies/search",
+            &token,
+            None,
+            Some(json!({"pageSize": 100})),
+        )
+        .await,
+    )
+    .await;
+    assert!(!page.to_string().contains("Company B"));
+    expect_envelope(
+        call(
+            &app,
+            Method::GET,
+            "/api/companies/ZZZZZZZZZZZZ",
+            &token,
+            None,
+            None,
+        )
+        .await,
+        404,
+        "NOT_FOUND",
+    )
+    .await;
+    // A reseller cannot raise its own licence.
+    let own = app.initial.company_resource_id.clone();
+    let put = app
+        .http
+        .put(app.url(&format!("/api/companies/{own}")))
+        .bearer_auth(&token)
+        .multipart(Form::new().text("NumberOfUsers", "99999"))
+        .send()
+        .await
+        .expect("put");
+    expect_envelope(put, 403, "FORBIDDEN").await;
+}
+
+#[tokio::test]
+async fn deleting_a_company_revokes_its_clients_and_refuses_while_it_has_children() {
+    let app = TestApp::spawn().await;
+    let token = app.reseller_token().await;
+    let sub = create_company(
+        &app,
+        "Sub MSSP",
+        Some(&app.initial.company_resource_id),
+        true,
+    );
+    let leaf = create_company(&app, "Leaf", Some(&sub), false);
+    let (id, secret) = create_client(&app, &leaf, "Company Admin", &[]);
+    app.await_client_view().await;
+    let live = app.token_for(&id, &secret).await;
+    let err = expect_envelope(
+        call(
+            &app,
+            Method::DELETE,
+            &format!("/api/companies/{sub}"),
+            &token,
+            None,
+            None,
+        )
+        .await,
+        400,
+        "INPUT_ERROR",
+    )
+    .await;
+    assert!(
+        err["validationMessages"][0]
+            .as_str()
+            .expect("m")
+            .contains("under it"),
+        "{err}"
+    );
+    expect_data(
+        call(
+            &app,
+            Method::DELETE,
+            &format!("/api/companies/{leaf}"),
+            &token,
+            None,
+            None,
+        )
+        .await,
+    )
+    .await;
+    expect_envelope(app.companies_my(&live).await, 401, "UNAUTHORIZED").await;
+    expect_data(
+        call(
+            &app,
+            Method::DELETE,
+            &format!("/api/companies/{sub}"),
+            &token,
+            None,
+            None,
+        )
+        .await,
+    )
+    .await;
+}

@@ -1,0 +1,422 @@
+//! The company form of `POST /api/companies` and `PUT /api/companies/{resourceId}`.
+//!
+//! The contract sends it as `multipart/form-data` with PascalCase fields (`Name`,
+//! `CountryResourceId`, …) and arrays as repeated keys; we also take
+//! `application/x-www-form-urlencoded` and JSON, and `Field[0]`-style array keys. Field names
+//! match ignoring case. The nine required fields are checked against the reference data.
+
+use axum::extract::{FromRequest, Multipart, Request};
+use axum::http::header;
+use latchkey_store::companies::CompanyDetails;
+use time::macros::format_description;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// The submitted fields, keys lower-cased, in order, repeats kept.
+pub struct CompanyForm(pub Vec<(String, String)>);
+
+fn normalize(key: &str) -> String {
+    let key = key.trim();
+    let key = match key.find('[') {
+        Some(i) => &key[..i],
+        None => key,
+    };
+    key.to_ascii_lowercase()
+}
+
+impl<S: Send + Sync> FromRequest<S> for CompanyForm {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let content_type = request
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        let mut fields = Vec::new();
+        if content_type.starts_with("multipart/form-data") {
+            let mut multipart = Multipart::from_request(request, state).await.map_err(|e| {
+                ApiError::input(vec![format!("The multipart body could not be read: {e}")])
+            })?;
+            while let Some(field) = multipart.next_field().await.map_err(|e| {
+                ApiError::input(vec![format!("The multipart body could not be read: {e}")])
+            })? {
+                let name = normalize(field.name().unwrap_or(""));
+                if field.file_name().is_some() || name == "file" {
+                    let bytes = field
+                        .bytes()
+                        .await
+                        .map_err(|e| ApiError::input(vec![e.to_string()]))?;
+                    if !bytes.is_empty() {
+                        return Err(ApiError::input(vec![
+                            "Logo upload (File) is not supported; leave it out, or set LogoUrl on update".into(),
+                        ]));
+                    }
+                    continue;
+                }
+                let value = field
+                    .text()
+                    .await
+                    .map_err(|e| ApiError::input(vec![e.to_string()]))?;
+                fields.push((name, value));
+            }
+        } else if content_type.starts_with("application/x-www-form-urlencoded") {
+            let bytes = axum::body::Bytes::from_request(request, state)
+                .await
+                .map_err(|e| ApiError::input(vec![e.to_string()]))?;
+            let pairs: Vec<(String, String)> =
+                serde_urlencoded::from_bytes(&bytes).map_err(|e| {
+                    ApiError::input(vec![format!("The form body could not be read: {e}")])
+                })?;
+            fields.extend(pairs.into_iter().map(|(k, v)| (normalize(&k), v)));
+        } else {
+            let super::json::JsonBody(value) =
+                super::json::JsonBody::<serde_json::Value>::from_request(request, state).await?;
+            let object = value.as_object().ok_or_else(|| {
+                ApiError::input(vec!["The company form must be an object".into()])
+            })?;
+            for (k, v) in object {
+                let values = match v {
+                    serde_json::Value::Array(items) => items.clone(),
+                    other => vec![other.clone()],
+                };
+                for item in values {
+                    let text = match item {
+                        serde_json::Value::Null => continue,
+                        serde_json::Value::String(s) => s,
+                        other => other.to_string(),
+                    };
+                    fields.push((normalize(k), text));
+                }
+            }
+        }
+        Ok(Self(fields))
+    }
+}
+
+impl CompanyForm {
+    fn one(&self, key: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .rev()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.trim())
+    }
+
+    fn all(&self, key: &str) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k == key)
+            .flat_map(|(_, v)| {
+                v.split(',')
+                    .map(|s| s.trim().to_owned())
+                    .collect::<Vec<_>>()
+            })
+            .filter(|s| !s.is_empty())
+            .collect()
+    }
+
+    fn has(&self, key: &str) -> bool {
+        self.0.iter().any(|(k, _)| k == key)
+    }
+}
+
+/// Builds the details from the form over `base` (the current details on update, defaults on
+/// create), collecting every problem.
+pub async fn details(
+    state: &AppState,
+    form: &CompanyForm,
+    base: CompanyDetails,
+    creating: bool,
+) -> Result<CompanyDetails, ApiError> {
+    let mut d = base;
+    let mut errors = Vec::new();
+
+    let text = |key: &str,
+                label: &str,
+                max: usize,
+                required: bool,
+                target: &mut String,
+                errors: &mut Vec<String>| {
+        match form.one(key) {
+            Some(v) if !v.is_empty() => {
+                if v.chars().count() > max {
+                    errors.push(format!("{label} must be at most {max} characters"));
+                } else {
+                    *target = v.to_owned();
+                }
+            }
+            _ if required && (creating || target.is_empty()) => {
+                errors.push(format!("{label} is required"))
+            }
+            _ => {}
+        }
+    };
+    text("name", "Name", 64, true, &mut d.name, &mut errors);
+    text(
+        "industryresourceid",
+        "IndustryResourceId",
+        64,
+        true,
+        &mut d.industry,
+        &mut errors,
+    );
+    text(
+        "countryresourceid",
+        "CountryResourceId",
+        64,
+        true,
+        &mut d.country,
+        &mut errors,
+    );
+    text(
+        "licensetyperesourceid",
+        "LicenseTypeResourceId",
+        64,
+        true,
+        &mut d.license_type,
+        &mut errors,
+    );
+    text(
+        "licenseperiodtyperesourceid",
+        "LicensePeriodTypeResourceId",
+        64,
+        true,
+        &mut d.license_period_type,
+        &mut errors,
+    );
+    text(
+        "timezoneid",
+        "TimeZoneId",
+        64,
+        true,
+        &mut d.time_zone_id,
+        &mut errors,
+    );
+    text(
+        "dateformat",
+        "DateFormat",
+        32,
+        true,
+        &mut d.date_format,
+        &mut errors,
+    );
+    text(
+        "timeformat",
+        "TimeFormat",
+        32,
+        true,
+        &mut d.time_format,
+        &mut errors,
+    );
+
+    let optional = |key: &str,
+                    label: &str,
+                    max: usize,
+                    target: &mut Option<String>,
+                    errors: &mut Vec<String>| {
+        if form.has(key) {
+            match form.one(key) {
+                Some(v) if v.chars().count() > max => {
+                    errors.push(format!("{label} must be at most {max} characters"))
+                }
+                Some(v) if !v.is_empty() => *target = Some(v.to_owned()),
+                _ => *target = None,
+            }
+        }
+    };
+    optional(
+        "description",
+        "Description",
+        300,
+        &mut d.description,
+        &mut errors,
+    );
+    optional("address", "Address", 200, &mut d.address, &mut errors);
+    optional(
+        "websiteurl",
+        "WebsiteUrl",
+        2000,
+        &mut d.website_url,
+        &mut errors,
+    );
+    optional(
+        "releasenotesurl",
+        "ReleaseNotesUrl",
+        2000,
+        &mut d.release_notes_url,
+        &mut errors,
+    );
+    optional(
+        "notificationtemplatetyperesourceid",
+        "NotificationTemplateTypeResourceId",
+        64,
+        &mut d.notification_template_type,
+        &mut errors,
+    );
+    optional(
+        "trainingcontenttyperesourceid",
+        "TrainingContentTypeResourceId",
+        64,
+        &mut d.training_content_type,
+        &mut errors,
+    );
+    optional(
+        "smtpconfigurationtyperesourceid",
+        "SmtpConfigurationTypeResourceId",
+        64,
+        &mut d.smtp_configuration_type,
+        &mut errors,
+    );
+    optional(
+        "preferredlanguagetyperesourceid",
+        "PreferredLanguageTypeResourceId",
+        64,
+        &mut d.preferred_language_type,
+        &mut errors,
+    );
+
+    let int = |key: &str, label: &str, min: i64, target: &mut i64, errors: &mut Vec<String>| {
+        if let Some(v) = form.one(key).filter(|v| !v.is_empty()) {
+            match v.parse::<i64>() {
+                Ok(n) if n >= min => *target = n,
+                _ => errors.push(format!("{label} must be a whole number of at least {min}")),
+            }
+        }
+    };
+    if creating && form.one("numberofusers").is_none_or(str::is_empty) {
+        errors.push("NumberOfUsers is required".into());
+    }
+    int(
+        "numberofusers",
+        "NumberOfUsers",
+        0,
+        &mut d.number_of_users,
+        &mut errors,
+    );
+    int(
+        "basemanhourcost",
+        "BaseManHourCost",
+        0,
+        &mut d.base_man_hour_cost,
+        &mut errors,
+    );
+    int(
+        "basemanhour",
+        "BaseManHour",
+        0,
+        &mut d.base_man_hour,
+        &mut errors,
+    );
+    int(
+        "callbacknumberbookingcount",
+        "CallBackNumberBookingCount",
+        0,
+        &mut d.call_back_number_booking_count,
+        &mut errors,
+    );
+    int("statusid", "StatusId", 0, &mut d.status_id, &mut errors);
+    if d.status_id > 1 {
+        errors.push("StatusId must be 1 (Active) or 0 (Inactive)".into());
+    }
+
+    let boolean = |key: &str, label: &str, target: &mut bool, errors: &mut Vec<String>| {
+        if let Some(v) = form.one(key).filter(|v| !v.is_empty()) {
+            match v.to_ascii_lowercase().as_str() {
+                "true" | "1" | "on" => *target = true,
+                "false" | "0" | "off" => *target = false,
+                _ => errors.push(format!("{label} must be true or false")),
+            }
+        }
+    };
+    boolean(
+        "isnumberofuserslimited",
+        "IsNumberOfUsersLimited",
+        &mut d.is_number_of_users_limited,
+        &mut errors,
+    );
+    boolean(
+        "isversionvisible",
+        "IsVersionVisible",
+        &mut d.is_version_visible,
+        &mut errors,
+    );
+    boolean(
+        "isreleasenotesvisible",
+        "IsReleaseNotesVisible",
+        &mut d.is_release_notes_visible,
+        &mut errors,
+    );
+    boolean("isreseller", "IsReseller", &mut d.is_reseller, &mut errors);
+
+    let date = |key: &str, label: &str, target: &mut Option<i64>, errors: &mut Vec<String>| {
+        if form.has(key) {
+            match form.one(key).filter(|v| !v.is_empty()) {
+                None => *target = None,
+                Some(v) => match parse_date(v) {
+                    Some(ms) => *target = Some(ms),
+                    None => errors.push(format!("{label} must be a date like 2026-11-23")),
+                },
+            }
+        }
+    };
+    date(
+        "licensestartdate",
+        "LicenseStartDate",
+        &mut d.license_start_date,
+        &mut errors,
+    );
+    date(
+        "licenseenddate",
+        "LicenseEndDate",
+        &mut d.license_end_date,
+        &mut errors,
+    );
+    if let (Some(start), Some(end)) = (d.license_start_date, d.license_end_date) {
+        if end < start {
+            errors.push("LicenseEndDate must not be before LicenseStartDate".into());
+        }
+    }
+    // Both are sets: a repeated value is one value, not a conflict.
+    if form.has("licensemoduleresourceidarray") {
+        d.license_modules = form.all("licensemoduleresourceidarray");
+        d.license_modules.sort();
+        d.license_modules.dedup();
+    }
+    if form.has("tags") {
+        d.tags = form.all("tags");
+        d.tags.sort();
+        d.tags.dedup();
+        if d.tags.iter().any(|t| t.chars().count() > 64) {
+            errors.push("Tags must be at most 64 characters each".into());
+        }
+    }
+    if !form.all("companygroupresourceidarray").is_empty() {
+        errors.push("CompanyGroupResourceIdArray: add the company to groups with PUT /api/company-groups/{id}/participants".into());
+    }
+
+    if errors.is_empty() {
+        errors.extend(check_references(state, &d).await?);
+    }
+    if errors.is_empty() {
+        Ok(d)
+    } else {
+        Err(ApiError::input(errors))
+    }
+}
+
+fn parse_date(v: &str) -> Option<i64> {
+    if let Ok(t) = time::OffsetDateTime::parse(v, &time::format_description::well_known::Rfc3339) {
+        return Some((t.unix_timestamp_nanos() / 1_000_000) as i64);
+    }
+    let day = v.get(..10)?;
+    let date = time::Date::parse(day, format_description!("[year]-[month]-[day]")).ok()?;
+    Some((date.midnight().assume_utc().unix_timestamp_nanos() / 1_000_000) as i64)
+}
+
+/// Checks the form's references against the seeded reference data.
+async fn check_references(state: &AppState, d: &CompanyDetails) -> Result<Vec<String>, ApiError> {
+    Ok(state.store.company_reference_problems(d).await?)
+}

@@ -1,0 +1,481 @@
+//! `/api/company-groups`: a reseller's groups of the companies it manages.
+//!
+//! Groups belong to the named company or the caller's own; members must be companies below the
+//! owner. Participants are added by `PUT …/participants` and removed by `DELETE
+//! …/participants`, with the body either `{companyResourceIdArray: […]}` (the contract) or a
+//! bare array (the platform's guides).
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use futures_util::stream;
+use latchkey_domain::authz::{Caller, CompanyScope, Reach};
+use latchkey_domain::ids::ResourceId;
+use latchkey_domain::time::millis_to_rfc3339;
+use latchkey_proto::ServiceResult;
+use latchkey_proto::company_groups::{
+    BulkDeleteRequest, CompanyGroupDto, CompanyGroupRequest, CompanyGroupSearchDto, GroupCompanyDto,
+};
+use latchkey_proto::envelope::IdResult;
+use latchkey_proto::search::{PagedResults, SearchRequest};
+use latchkey_store::company_groups::GroupRow;
+
+use super::export;
+use super::json::JsonBody;
+use crate::auth::bearer::{Auth, TargetCompany};
+use crate::error::{ApiError, ApiResult, ok};
+use crate::state::AppState;
+
+const TAG: &str = "Company Group";
+
+#[utoipa::path(post, path = "/api/company-groups", tag = TAG, summary = "Creates a new company group",
+    request_body = CompanyGroupRequest, responses((status = 200, body = ServiceResult<IdResult>)),
+    security(("oauth2" = ["api1"]), ("bearerAuth" = [])))]
+pub async fn create(
+    State(state): State<AppState>,
+    Auth(caller): Auth,
+    TargetCompany(target): TargetCompany,
+    JsonBody(body): JsonBody<CompanyGroupRequest>,
+) -> ApiResult<Json<ServiceResult<IdResult>>> {
+    let owner = owner_scope(&state, &caller, target).await?;
+    let name = valid_name(body.name.as_deref())?;
+    let members = members(
+        &state,
+        &owner,
+        body.company_resource_id_array
+            .as_deref()
+            .unwrap_or_default(),
+    )
+    .await?;
+    let id = state.store.create_group(&owner, &name, &members).await?;
+    Ok(ok(IdResult {
+        resource_id: id.to_string(),
+    }))
+}
+
+#[utoipa::path(get, path = "/api/company-groups", tag = TAG, summary = "Retrieves all company groups",
+    responses((status = 200, body = ServiceResult<Vec<CompanyGroupDto>>)),
+    security(("oauth2" = ["api1"]), ("bearerAuth" = [])))]
+pub async fn list(
+    State(state): State<AppState>,
+    Auth(caller): Auth,
+    TargetCompany(target): TargetCompany,
+) -> ApiResult<Json<ServiceResult<Vec<CompanyGroupDto>>>> {
+    let owner = owner_scope(&state, &caller, target).await?;
+    let groups = state.store.groups(&owner.as_reach()).await?;
+    Ok(ok(groups.into_iter().map(dto).collect()))
+}
+
+#[utoipa::path(get, path = "/api/company-groups/{resourceId}", tag = TAG, summary = "Retrieves an existing company group",
+    params(("resourceId" = String, Path)), responses((status = 200, body = ServiceResult<CompanyGroupDto>)),
+    security(("oauth2" = ["api1"]), ("bearerAuth" = [])))]
+pub async fn get(
+    State(state): State<AppState>,
+    Auth(caller): Auth,
+    TargetCompany(target): TargetCompany,
+    Path(id): Path<String>,
+) -> ApiResult<Json<ServiceResult<CompanyGroupDto>>> {
+    Ok(ok(dto(find(&state, &caller, target, &id).await?)))
+}
+
+#[utoipa::path(put, path = "/api/company-groups/{resourceId}", tag = TAG, summary = "Updates a company group",
+    params(("resourceId" = String, Path)), request_body = CompanyGroupRequest,
+    responses((status = 200, body = ServiceResult<IdResult>)),
+    security(("oauth2" = ["api1"]), ("bearerAuth" = [])))]
+pub async fn update(
+    State(state): State<AppState>,
+    Auth(caller): Auth,
+    TargetCompany(target): TargetCompany,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<CompanyGroupRequest>,
+) -> ApiResult<Json<ServiceResult<IdResult>>> {
+    let group = find(&state, &caller, target, &id).await?;
+    let name = valid_name(body.name.as_deref())?;
+    state.store.rename_group(&group, &name).await?;
+    if let Some(ids) = body
+        .company_resource_id_array
+        .as_deref()
+        .filter(|ids| !ids.is_empty())
+    {
+        let owner = caller.scope_for(group.owner.clone())?;
+        let members = members(&state, &owner, ids).await?;
+        state.store.add_group_members(&group, &members).await?;
+        state.clients_changed().await?;
+    }
+    Ok(ok(IdResult {
+        resource_id: group.resource_id,
+    }))
+}
+
+#[utoipa::path(delete, path = "/api/company-groups/{resourceId}", tag = TAG, summary = "Deletes a company group",
+    params(("resourceId" = String, Path)), responses((status = 200, body = ServiceResult<IdResult>)),
+    security(("oauth2" = ["api1"]), ("bearerAuth" = [])))]
+pub async fn delete(
+    State(state): State<AppState>,
+    Auth(caller): Auth,
+    TargetCompany(target): TargetCompany,
+    Path(id): Path<String>,
+) -> ApiResult<Json<ServiceResult<IdResult>>> {
+    let group = find(&state, &caller, target, &id).await?;
+    state.store.delete_groups(&[group.key]).await?;
+    state.clients_changed().await?;
+    Ok(ok(IdResult {
+        resource_id: group.resource_id,
+    }))
+}
+
+/// Deletes the listed groups, or with `selectAll` every group matching `filter` except
+/// `excludedItems`.
+#[utoipa::path(delete, path = "/api/company-groups/bulk-delete", tag = TAG, summary = "Bulk delete company groups",
+    request_body = BulkDeleteRequest, responses((status = 200, body = ServiceResult<IdResult>)),
+    security(("oauth2" = ["api1"]), ("bearerAuth" = [])))]
+pub async fn bulk_delete(
+    State(state): State<AppState>,
+    Auth(caller): Auth,
+    TargetCompany(target): TargetCompany,
+    JsonBody(body): JsonBody<BulkDeleteRequest>,
+) -> ApiResult<Json<ServiceResult<IdResult>>> {
+    let owner = owner_scope(&state, &caller, target).await?;
+    let keys: Vec<i64> = if body.select_all.unwrap_or(false) {
+        let request = SearchRequest {
+            filter: body.filter.clone(),
+            export_type: Some("all".into()),
+            report_all_pages: Some(true),
+            ..Default::default()
+        };
+        let excluded = body.excluded_items.clone().unwrap_or_default();
+        state
+            .store
+            .export_groups(&owner.as_reach(), &request)
+            .await?
+            .into_iter()
+            .filter(|g| !excluded.contains(&g.resource_id))
+            .map(|g| g.key)
+            .collect()
+    } else {
+        let mut keys = Vec::new();
+        for id in body.items.iter().flatten() {
+            let group = find(
+                &state,
+                &caller,
+                Some(owner.company().resource_id.clone()),
+                id,
+            )
+            .await?;
+            keys.push(group.key);
+        }
+        keys
+    };
+    state.store.delete_groups(&keys).await?;
+    state.clients_changed().await?;
+    Ok(ok(IdResult {
+        resource_id: keys.len().to_string(),
+    }))
+}
+
+#[utoipa::path(post, path = "/api/company-groups/search", tag = TAG, summary = "Searchs company groups of company",
+    request_body = SearchRequest, responses((status = 200, body = ServiceResult<PagedResults<CompanyGroupSearchDto>>)),
+    security(("oauth2" = ["api1"]), ("bearerAuth" = [])))]
+pub async fn search(
+    State(state): State<AppState>,
+    Auth(caller): Auth,
+    TargetCompany(target): TargetCompany,
+    JsonBody(request): JsonBody<SearchRequest>,
+) -> ApiResult<Json<ServiceResult<PagedResults<CompanyGroupSearchDto>>>> {
+    let owner = owner_scope(&state, &caller, target).await?;
+    search_page(&state, &owner.as_reach(), None, &request).await
+}
+
+#[utoipa::path(post, path = "/api/company-groups/search-with-parent", tag = TAG,
+    summary = "Searchs company groups of company and parent companies",
+    request_body = SearchRequest, responses((status = 200, body = ServiceResult<PagedResults<CompanyGroupSearchDto>>)),
+    security(("oauth2" = ["api1"]), ("bearerAuth" = [])))]
+pub async fn search_with_parent(
+    State(state): State<AppState>,
+    Auth(caller): Auth,
+    TargetCompany(target): TargetCompany,
+    JsonBody(request): JsonBody<SearchRequest>,
+) -> ApiResult<Json<ServiceResult<PagedResults<CompanyGroupSearchDto>>>> {
+    let owner = owner_scope(&state, &caller, target).await?;
+    search_page(&state, &owner.as_reach(), Some(owner.company()), &request).await
+}
+
+#[utoipa::path(post, path = "/api/company-groups/search/export", tag = TAG, summary = "Exports the list of company groups",
+    request_body = SearchRequest, responses((status = 200, description = "A CSV or XLSX file")),
+    security(("oauth2" = ["api1"]), ("bearerAuth" = [])))]
+pub async fn export(
+    State(state): State<AppState>,
+    Auth(caller): Auth,
+    TargetCompany(target): TargetCompany,
+    JsonBody(request): JsonBody<SearchRequest>,
+) -> ApiResult<Response> {
+    let format = export::Format::parse(request.export_type.as_deref())?;
+    let owner = owner_scope(&state, &caller, target).await?;
+    let rows = state
+        .store
+        .export_groups(&owner.as_reach(), &request)
+        .await?;
+    let rows = rows.into_iter().map(|g| {
+        Ok(vec![
+            g.name,
+            g.resource_id,
+            g.company_count.to_string(),
+            millis_to_rfc3339(g.create_time),
+        ])
+    });
+    export::respond(
+        format,
+        "company-groups",
+        &["Group Name", "Group ID", "Companies", "Date Created"],
+        stream::iter(rows),
+    )
+    .await
+}
+
+#[utoipa::path(post, path = "/api/company-groups/{resourceId}/companies/search", tag = TAG,
+    summary = "Retrieves a list of companies in the given company group",
+    params(("resourceId" = String, Path)), request_body = SearchRequest,
+    responses((status = 200, body = ServiceResult<PagedResults<GroupCompanyDto>>)),
+    security(("oauth2" = ["api1"]), ("bearerAuth" = [])))]
+pub async fn companies_search(
+    State(state): State<AppState>,
+    Auth(caller): Auth,
+    TargetCompany(target): TargetCompany,
+    Path(id): Path<String>,
+    JsonBody(request): JsonBody<SearchRequest>,
+) -> ApiResult<Json<ServiceResult<PagedResults<GroupCompanyDto>>>> {
+    let group = find(&state, &caller, target, &id).await?;
+    let (rows, total, page) = state.store.search_group_companies(&group, &request).await?;
+    Ok(ok(PagedResults {
+        page_number: page.page_number,
+        page_size: page.page_size,
+        total_number_of_pages: (total + page.page_size - 1) / page.page_size,
+        total_number_of_records: total,
+        results: rows.into_iter().map(company_dto).collect(),
+    }))
+}
+
+#[utoipa::path(post, path = "/api/company-groups/{resourceId}/companies/search/export", tag = TAG,
+    summary = "Exports a list of given group's companies",
+    params(("resourceId" = String, Path)), request_body = SearchRequest,
+    responses((status = 200, description = "A CSV or XLSX file")),
+    security(("oauth2" = ["api1"]), ("bearerAuth" = [])))]
+pub async fn companies_export(
+    State(state): State<AppState>,
+    Auth(caller): Auth,
+    TargetCompany(target): TargetCompany,
+    Path(id): Path<String>,
+    JsonBody(request): JsonBody<SearchRequest>,
+) -> ApiResult<Response> {
+    let format = export::Format::parse(request.export_type.as_deref())?;
+    let group = find(&state, &caller, target, &id).await?;
+    let (rows, _, _) = state.store.search_group_companies(&group, &request).await?;
+    let rows = rows.into_iter().map(|r| {
+        let d = company_dto(r);
+        Ok(vec![
+            d.company_name,
+            d.company_resource_id,
+            d.industry_name.unwrap_or_default(),
+            d.license_type_name.unwrap_or_default(),
+            d.number_of_users.to_string(),
+            d.company_status_name,
+            d.create_time,
+        ])
+    });
+    export::respond(
+        format,
+        "company-group-companies",
+        &[
+            "Company Name",
+            "Company ID",
+            "Industry",
+            "License Type",
+            "License Limit",
+            "Status",
+            "Date Created",
+        ],
+        stream::iter(rows),
+    )
+    .await
+}
+
+#[utoipa::path(put, path = "/api/company-groups/{resourceId}/participants", tag = TAG,
+    summary = "Adds companies in the given array to a company group",
+    params(("resourceId" = String, Path)), request_body = CompanyGroupRequest,
+    responses((status = 200, body = ServiceResult<IdResult>)),
+    security(("oauth2" = ["api1"]), ("bearerAuth" = [])))]
+pub async fn add_participants(
+    State(state): State<AppState>,
+    Auth(caller): Auth,
+    TargetCompany(target): TargetCompany,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<serde_json::Value>,
+) -> ApiResult<Json<ServiceResult<IdResult>>> {
+    let group = find(&state, &caller, target, &id).await?;
+    let owner = caller.scope_for(group.owner.clone())?;
+    let members = members(&state, &owner, &participant_ids(body)?).await?;
+    state.store.add_group_members(&group, &members).await?;
+    state.clients_changed().await?;
+    Ok(ok(IdResult {
+        resource_id: group.resource_id,
+    }))
+}
+
+#[utoipa::path(delete, path = "/api/company-groups/{resourceId}/participants", tag = TAG,
+    summary = "Removes companies in the given array from a company group",
+    params(("resourceId" = String, Path)), request_body = CompanyGroupRequest,
+    responses((status = 200, body = ServiceResult<IdResult>)),
+    security(("oauth2" = ["api1"]), ("bearerAuth" = [])))]
+pub async fn remove_participants(
+    State(state): State<AppState>,
+    Auth(caller): Auth,
+    TargetCompany(target): TargetCompany,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<serde_json::Value>,
+) -> ApiResult<Json<ServiceResult<IdResult>>> {
+    let group = find(&state, &caller, target, &id).await?;
+    let owner = caller.scope_for(group.owner.clone())?;
+    let members = members(&state, &owner, &participant_ids(body)?).await?;
+    state.store.remove_group_members(&group, &members).await?;
+    state.clients_changed().await?;
+    Ok(ok(IdResult {
+        resource_id: group.resource_id,
+    }))
+}
+
+/// `{companyResourceIdArray: [...]}` or a bare array of ids.
+fn participant_ids(body: serde_json::Value) -> ApiResult<Vec<String>> {
+    let list = match body {
+        serde_json::Value::Array(items) => items,
+        serde_json::Value::Object(mut o) => match o.remove("companyResourceIdArray") {
+            Some(serde_json::Value::Array(items)) => items,
+            _ => {
+                return Err(ApiError::input(vec![
+                    "companyResourceIdArray must be a list of company ids".into(),
+                ]));
+            }
+        },
+        _ => {
+            return Err(ApiError::input(vec![
+                "The body must be a list of company ids or {companyResourceIdArray}".into(),
+            ]));
+        }
+    };
+    list.into_iter()
+        .map(|v| {
+            v.as_str()
+                .map(str::to_owned)
+                .ok_or_else(|| ApiError::input(vec!["Company ids must be strings".into()]))
+        })
+        .collect()
+}
+
+async fn owner_scope(
+    state: &AppState,
+    caller: &Caller,
+    target: Option<ResourceId>,
+) -> ApiResult<CompanyScope> {
+    match target {
+        Some(id) => state.scope(caller, &id).await,
+        None => Ok(caller.own_scope()),
+    }
+}
+
+async fn find(
+    state: &AppState,
+    caller: &Caller,
+    target: Option<ResourceId>,
+    id: &str,
+) -> ApiResult<GroupRow> {
+    let not_found = || ApiError::not_found(format!("Company group {id} was not found"));
+    let rid = ResourceId::parse(id).ok_or_else(not_found)?;
+    let reach = state.reach_for(caller, target).await?;
+    state.store.group(&reach, &rid).await?.ok_or_else(not_found)
+}
+
+fn valid_name(name: Option<&str>) -> ApiResult<String> {
+    let name = name.map(str::trim).unwrap_or("");
+    if name.is_empty() || name.chars().count() > 64 {
+        return Err(ApiError::input(vec![
+            "Group name must be between 1 and 64 characters".into(),
+        ]));
+    }
+    Ok(name.to_owned())
+}
+
+/// Resolves member ids: each must be a company strictly below the group's owner.
+async fn members(state: &AppState, owner: &CompanyScope, ids: &[String]) -> ApiResult<Vec<i64>> {
+    let mut keys = Vec::new();
+    let mut errors = Vec::new();
+    for id in ids {
+        let company = match ResourceId::parse(id) {
+            Some(rid) => state.store.find_company(&rid).await?,
+            None => None,
+        };
+        match company.filter(|c| owner.company().contains(c) && c.id != owner.company_id()) {
+            Some(c) if !keys.contains(&c.id) => keys.push(c.id),
+            Some(_) => {}
+            None => errors.push(format!(
+                "Company {id} is not one this group's owner manages"
+            )),
+        }
+    }
+    if errors.is_empty() {
+        Ok(keys)
+    } else {
+        Err(ApiError::input(errors))
+    }
+}
+
+async fn search_page(
+    state: &AppState,
+    owners: &Reach,
+    with_parents_of: Option<&latchkey_domain::authz::CompanyRef>,
+    request: &SearchRequest,
+) -> ApiResult<Json<ServiceResult<PagedResults<CompanyGroupSearchDto>>>> {
+    let (rows, total, page) = state
+        .store
+        .search_groups(owners, with_parents_of, request)
+        .await?;
+    Ok(ok(PagedResults {
+        page_number: page.page_number,
+        page_size: page.page_size,
+        total_number_of_pages: (total + page.page_size - 1) / page.page_size,
+        total_number_of_records: total,
+        results: rows
+            .into_iter()
+            .map(|g| CompanyGroupSearchDto {
+                resource_id: g.resource_id,
+                name: g.name,
+                company_count: g.company_count,
+                create_time: millis_to_rfc3339(g.create_time),
+            })
+            .collect(),
+    }))
+}
+
+fn dto(g: GroupRow) -> CompanyGroupDto {
+    CompanyGroupDto {
+        resource_id: g.resource_id,
+        name: g.name,
+        added_time: millis_to_rfc3339(g.create_time),
+        company_count: g.company_count,
+    }
+}
+
+fn company_dto(r: latchkey_store::company_groups::GroupCompanyRow) -> GroupCompanyDto {
+    GroupCompanyDto {
+        company_name: r.name,
+        company_resource_id: r.resource_id,
+        industry_resource_id: r.industry_resource_id,
+        industry_name: r.industry_name,
+        license_type_resource_id: r.license_type_resource_id,
+        license_type_name: r.license_type_name,
+        is_number_of_users_limited: r.is_number_of_users_limited,
+        number_of_users: r.number_of_users,
+        license_end_date: r.license_end_date.map(millis_to_rfc3339),
+        create_time: millis_to_rfc3339(r.create_time),
+        company_status_id: r.status_id,
+        company_status_name: latchkey_proto::clients::status_name(r.status_id).to_owned(),
+    }
+}

@@ -1,0 +1,344 @@
+//! Company groups: a reseller's named sets of the companies it manages. Roles (and, later,
+//! other settings) shared with a group reach every member.
+
+use latchkey_domain::authz::{CompanyRef, CompanyScope, Reach};
+use latchkey_domain::ids::ResourceId;
+use latchkey_domain::time::now_millis;
+use latchkey_proto::search::SearchRequest;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use crate::companies::reach_condition;
+use crate::meta::{CLIENTS_REVISION, bump};
+use crate::search::{Compiled, Field, Kind, Params, SearchSpec, compile};
+use crate::{Store, StoreError, flag};
+
+#[derive(Debug, Clone)]
+pub struct GroupRow {
+    pub key: i64,
+    pub resource_id: String,
+    pub name: String,
+    pub owner: CompanyRef,
+    pub company_count: i64,
+    pub create_time: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct GroupCompanyRow {
+    pub resource_id: String,
+    pub name: String,
+    pub industry_resource_id: Option<String>,
+    pub industry_name: Option<String>,
+    pub license_type_resource_id: Option<String>,
+    pub license_type_name: Option<String>,
+    pub is_number_of_users_limited: bool,
+    pub number_of_users: i64,
+    pub license_end_date: Option<i64>,
+    pub create_time: i64,
+    pub status_id: i64,
+}
+
+pub const GROUP_SEARCH: SearchSpec = SearchSpec {
+    fields: &[
+        Field::text("Name", "g.name"),
+        Field::of("ResourceId", "g.resource_id", Kind::Text),
+        Field::of(
+            "CompanyCount",
+            "(SELECT COUNT(*) FROM company_group_members m WHERE m.group_id = g.id)",
+            Kind::Number,
+        ),
+        Field::of("CreateTime", "g.create_time", Kind::Date),
+    ],
+    default_order: "CreateTime",
+    tiebreak: "g.id",
+};
+
+pub const GROUP_COMPANY_SEARCH: SearchSpec = SearchSpec {
+    fields: &[
+        Field::text("CompanyName", "c.name"),
+        Field::text("Name", "c.name"),
+        Field::of("CompanyResourceId", "c.resource_id", Kind::Text),
+        Field::of("NumberOfUsers", "c.number_of_users", Kind::Number),
+        Field::of("CompanyStatusId", "c.status_id", Kind::Number),
+        Field::of("LicenseEndDate", "c.license_end_date", Kind::Date),
+        Field::of("CreateTime", "c.create_time", Kind::Date),
+    ],
+    default_order: "CreateTime",
+    tiebreak: "c.id",
+};
+
+const GROUP_SELECT: &str = "SELECT g.id AS group_key, g.resource_id AS group_resource_id, g.name AS group_name, \
+    g.create_time AS group_create_time, \
+    (SELECT COUNT(*) FROM company_group_members m WHERE m.group_id = g.id) AS company_count, \
+    c.id, c.resource_id, c.name, c.path, c.is_reseller \
+    FROM company_groups g JOIN companies c ON c.id = g.owner_company_id";
+
+fn group_row(r: &AnyRow) -> Result<GroupRow, StoreError> {
+    Ok(GroupRow {
+        key: r.try_get("group_key")?,
+        resource_id: r.try_get("group_resource_id")?,
+        name: r.try_get("group_name")?,
+        owner: crate::companies::company_ref(r)?,
+        company_count: r.try_get("company_count")?,
+        create_time: r.try_get("group_create_time")?,
+    })
+}
+
+impl Store {
+    pub async fn create_group(
+        &self,
+        owner: &CompanyScope,
+        name: &str,
+        members: &[i64],
+    ) -> Result<ResourceId, StoreError> {
+        let id = ResourceId::generate();
+        let now = now_millis();
+        let mut tx = self.pool().begin().await?;
+        let key: i64 = sqlx::query(
+            "INSERT INTO company_groups (resource_id, owner_company_id, name, create_time) VALUES ($1, $2, $3, $4) RETURNING id",
+        )
+        .bind(id.as_str())
+        .bind(owner.company_id())
+        .bind(name)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("id")?;
+        for company in members {
+            sqlx::query("INSERT INTO company_group_members (group_id, company_id, added_time) VALUES ($1, $2, $3)")
+                .bind(key)
+                .bind(company)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// A group owned by a company inside `reach`.
+    pub async fn group(
+        &self,
+        reach: &Reach,
+        group: &ResourceId,
+    ) -> Result<Option<GroupRow>, StoreError> {
+        let mut params = Params::default();
+        let id = params.text(group.as_str());
+        let within = reach_condition(reach, "c.path", &mut params);
+        let sql = format!("{GROUP_SELECT} WHERE g.resource_id = {id} AND {within}");
+        let row = params
+            .apply(sqlx::query(&sql))
+            .fetch_optional(self.pool())
+            .await?;
+        row.as_ref().map(group_row).transpose()
+    }
+
+    /// Every group owned inside `reach`, newest first.
+    pub async fn groups(&self, reach: &Reach) -> Result<Vec<GroupRow>, StoreError> {
+        let mut params = Params::default();
+        let within = reach_condition(reach, "c.path", &mut params);
+        let sql = format!("{GROUP_SELECT} WHERE {within} ORDER BY g.create_time DESC, g.id DESC");
+        params
+            .apply(sqlx::query(&sql))
+            .fetch_all(self.pool())
+            .await?
+            .iter()
+            .map(group_row)
+            .collect()
+    }
+
+    pub async fn rename_group(&self, group: &GroupRow, name: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE company_groups SET name = $1 WHERE id = $2")
+            .bind(name)
+            .bind(group.key)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// Adds members (already-present ones are left as they are). Membership decides which shared
+    /// roles a company's clients may hold, so live clients are refreshed.
+    pub async fn add_group_members(
+        &self,
+        group: &GroupRow,
+        companies: &[i64],
+    ) -> Result<(), StoreError> {
+        let now = now_millis();
+        let mut tx = self.pool().begin().await?;
+        for company in companies {
+            sqlx::query(
+                "INSERT INTO company_group_members (group_id, company_id, added_time) VALUES ($1, $2, $3) \
+                 ON CONFLICT (group_id, company_id) DO NOTHING",
+            )
+            .bind(group.key)
+            .bind(company)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        bump(&mut *tx, CLIENTS_REVISION).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn remove_group_members(
+        &self,
+        group: &GroupRow,
+        companies: &[i64],
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool().begin().await?;
+        for company in companies {
+            sqlx::query(
+                "DELETE FROM company_group_members WHERE group_id = $1 AND company_id = $2",
+            )
+            .bind(group.key)
+            .bind(company)
+            .execute(&mut *tx)
+            .await?;
+        }
+        bump(&mut *tx, CLIENTS_REVISION).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn delete_groups(&self, groups: &[i64]) -> Result<(), StoreError> {
+        let mut tx = self.pool().begin().await?;
+        for group in groups {
+            sqlx::query("DELETE FROM role_availability WHERE target_type = 'CompanyGroup' AND target_id = $1")
+                .bind(group)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("DELETE FROM company_groups WHERE id = $1")
+                .bind(group)
+                .execute(&mut *tx)
+                .await?;
+        }
+        bump(&mut *tx, CLIENTS_REVISION).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Groups owned inside `owners`, optionally plus those of a company's ancestors
+    /// (`search-with-parent`), one page.
+    pub async fn search_groups(
+        &self,
+        owners: &Reach,
+        ancestors_of: Option<&CompanyRef>,
+        request: &SearchRequest,
+    ) -> Result<(Vec<GroupRow>, i64, Compiled), StoreError> {
+        let (condition, params, compiled) = group_search_sql(owners, ancestors_of, request)?;
+        let count = format!(
+            "SELECT COUNT(*) AS n FROM company_groups g JOIN companies c ON c.id = g.owner_company_id WHERE {condition}"
+        );
+        let total: i64 = params
+            .apply(sqlx::query(&count))
+            .fetch_one(self.pool())
+            .await?
+            .try_get("n")?;
+        let sql = format!(
+            "{GROUP_SELECT} WHERE {condition} ORDER BY {}{}",
+            compiled.order_by,
+            compiled.limit_offset()
+        );
+        let rows = params
+            .apply(sqlx::query(&sql))
+            .fetch_all(self.pool())
+            .await?;
+        Ok((
+            rows.iter().map(group_row).collect::<Result<_, _>>()?,
+            total,
+            compiled,
+        ))
+    }
+
+    /// All matching groups, for export.
+    pub async fn export_groups(
+        &self,
+        owners: &Reach,
+        request: &SearchRequest,
+    ) -> Result<Vec<GroupRow>, StoreError> {
+        let (condition, params, compiled) = group_search_sql(owners, None, request)?;
+        let sql = format!(
+            "{GROUP_SELECT} WHERE {condition} ORDER BY {}{}",
+            compiled.order_by,
+            compiled.limit_offset()
+        );
+        params
+            .apply(sqlx::query(&sql))
+            .fetch_all(self.pool())
+            .await?
+            .iter()
+            .map(group_row)
+            .collect()
+    }
+
+    /// The member companies of a group, one page (or all, for exports).
+    pub async fn search_group_companies(
+        &self,
+        group: &GroupRow,
+        request: &SearchRequest,
+    ) -> Result<(Vec<GroupCompanyRow>, i64, Compiled), StoreError> {
+        let mut params = Params::default();
+        let g = params.int(group.key);
+        let compiled =
+            compile(&GROUP_COMPANY_SEARCH, request, &mut params).map_err(StoreError::Invalid)?;
+        let from = format!(
+            "FROM companies c JOIN company_group_members m ON m.company_id = c.id WHERE m.group_id = {g} AND {}",
+            compiled.condition
+        );
+        let total: i64 = params
+            .apply(sqlx::query(&format!("SELECT COUNT(*) AS n {from}")))
+            .fetch_one(self.pool())
+            .await?
+            .try_get("n")?;
+        let sql = format!(
+            "SELECT c.resource_id, c.name, c.industry_resource_id, c.license_type_resource_id, c.is_number_of_users_limited, \
+             c.number_of_users, c.license_end_date, c.create_time, c.status_id, \
+             (SELECT l.name FROM lookups l WHERE l.resource_id = c.industry_resource_id) AS industry_name, \
+             (SELECT l.name FROM lookups l WHERE l.resource_id = c.license_type_resource_id) AS license_type_name \
+             {from} ORDER BY {}{}",
+            compiled.order_by,
+            compiled.limit_offset()
+        );
+        let rows = params
+            .apply(sqlx::query(&sql))
+            .fetch_all(self.pool())
+            .await?;
+        let rows = rows
+            .iter()
+            .map(|r| {
+                Ok(GroupCompanyRow {
+                    resource_id: r.try_get("resource_id")?,
+                    name: r.try_get("name")?,
+                    industry_resource_id: r.try_get("industry_resource_id")?,
+                    industry_name: r.try_get("industry_name")?,
+                    license_type_resource_id: r.try_get("license_type_resource_id")?,
+                    license_type_name: r.try_get("license_type_name")?,
+                    is_number_of_users_limited: flag(r.try_get("is_number_of_users_limited")?),
+                    number_of_users: r.try_get("number_of_users")?,
+                    license_end_date: r.try_get("license_end_date")?,
+                    create_time: r.try_get("create_time")?,
+                    status_id: r.try_get("status_id")?,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()?;
+        Ok((rows, total, compiled))
+    }
+}
+
+fn group_search_sql(
+    owners: &Reach,
+    ancestors_of: Option<&CompanyRef>,
+    request: &SearchRequest,
+) -> Result<(String, Params, Compiled), StoreError> {
+    let mut params = Params::default();
+    let mut within = reach_condition(owners, "c.path", &mut params);
+    if let Some(company) = ancestors_of {
+        // An ancestor's path is a prefix of the company's own path.
+        let own = params.text(company.path.clone());
+        within = format!("(({within}) OR substr({own}, 1, length(c.path)) = c.path)");
+    }
+    let compiled = compile(&GROUP_SEARCH, request, &mut params).map_err(StoreError::Invalid)?;
+    let condition = format!("{within} AND {}", compiled.condition);
+    Ok((condition, params, compiled))
+}
