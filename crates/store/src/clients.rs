@@ -343,7 +343,7 @@ impl Store {
         reach: &Reach,
         client: &ResourceId,
     ) -> Result<Option<ClientRecord>, StoreError> {
-        let mut params = Params::default();
+        let mut params = Params::new(self.backend);
         let id = params.text(client.as_str());
         let within = reach_condition(reach, "c.path", &mut params);
         let sql = format!("{RECORD_SELECT} WHERE a.resource_id = {id} AND {within}");
@@ -442,7 +442,7 @@ impl Store {
         reach: &Reach,
         request: &SearchRequest,
     ) -> Result<(Vec<ClientSearchRow>, i64, Compiled), StoreError> {
-        let (sql, count_sql, params, compiled) = client_search_sql(reach, request)?;
+        let (sql, count_sql, params, compiled) = client_search_sql(self.backend, reach, request)?;
         let total: i64 = params
             .apply(sqlx::query(&count_sql))
             .fetch_one(self.pool())
@@ -469,7 +469,7 @@ impl Store {
         impl futures_core::Stream<Item = Result<ClientSearchRow, StoreError>> + Send + 'static,
         StoreError,
     > {
-        let (sql, _, params, compiled) = client_search_sql(reach, request)?;
+        let (sql, _, params, compiled) = client_search_sql(self.backend, reach, request)?;
         let sql = format!("{sql}{}", compiled.limit_offset());
         let pool = self.pool().clone();
         Ok(async_stream::try_stream! {
@@ -505,10 +505,11 @@ impl Store {
 }
 
 fn client_search_sql(
+    backend: crate::Backend,
     reach: &Reach,
     request: &SearchRequest,
 ) -> Result<(String, String, Params, Compiled), StoreError> {
-    let mut params = Params::default();
+    let mut params = Params::new(backend);
     let within = reach_condition(reach, "c.path", &mut params);
     let compiled = compile(&CLIENT_SEARCH, request, &mut params).map_err(StoreError::Invalid)?;
     let from = format!(
@@ -516,7 +517,8 @@ fn client_search_sql(
         compiled.condition
     );
     let sql = format!(
-        "SELECT a.resource_id, a.name, a.client_id, a.create_time, a.status_id {from} ORDER BY {}",
+        "SELECT a.resource_id, a.name, a.client_id, a.create_time, a.status_id, COUNT(*) OVER () AS total_count \
+         {from} ORDER BY {}",
         compiled.order_by
     );
     let count = format!("SELECT COUNT(*) AS n {from}");

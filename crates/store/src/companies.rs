@@ -131,7 +131,7 @@ impl Store {
 
     /// Every company the reach covers, parents before children.
     pub async fn companies_in_reach(&self, reach: &Reach) -> Result<Vec<CompanyNode>, StoreError> {
-        let mut params = Params::default();
+        let mut params = Params::new(self.backend);
         let condition = reach_condition(reach, "c.path", &mut params);
         let sql = format!(
             "SELECT {REF_COLUMNS}, c.parent_id, c.logo_url, c.create_time FROM companies c \
@@ -264,6 +264,7 @@ pub struct CompanySearchRow {
     pub license_end_date: Option<i64>,
     pub create_time: i64,
     pub target_user_count: i64,
+    pub is_reseller: bool,
     pub tags: Vec<String>,
     pub children: Vec<CompanySearchRow>,
 }
@@ -520,7 +521,7 @@ impl Store {
         if ids.is_empty() {
             return Ok(out);
         }
-        let mut params = Params::default();
+        let mut params = Params::new(self.backend);
         let list: Vec<String> = ids.iter().map(|i| params.int(*i)).collect();
         let sql = format!(
             "SELECT company_id, tag FROM company_tags WHERE company_id IN ({}) ORDER BY tag",
@@ -540,42 +541,60 @@ impl Store {
 
     /// One page of the companies below `root` (or `root` and below when `include_root`), the
     /// total, and how many of all matching companies exceed their licensed user count.
+    ///
+    /// One scan: the totals are window aggregates over the matching rows, and the display names
+    /// are looked up for the page's rows only.
     pub async fn search_companies(
         &self,
         root: &CompanyRef,
         include_root: bool,
         request: &SearchRequest,
     ) -> Result<(Vec<CompanySearchRow>, i64, i64, Compiled), StoreError> {
-        let (select, from, params, compiled) = company_search_sql(root, include_root, request)?;
-        let counts = params
-            .apply(sqlx::query(&format!(
-                "SELECT COUNT(*) AS n, COALESCE(SUM(CASE WHEN c.is_number_of_users_limited = 1 \
-                 AND c.target_user_count > c.number_of_users THEN 1 ELSE 0 END), 0) AS exceeded {from}"
-            )))
-            .fetch_one(self.pool())
-            .await?;
-        let total: i64 = counts.try_get("n")?;
-        let exceeded: i64 = counts.try_get("exceeded")?;
+        let (condition, params, compiled) =
+            company_search_sql(self.backend, root, include_root, request)?;
         let sql = format!(
-            "{select} {from} ORDER BY {}{}",
-            compiled.order_by,
-            compiled.limit_offset()
+            "WITH page AS (SELECT {PAGE_COLUMNS}, COUNT(*) OVER () AS total_count, \
+             SUM({EXCEEDED}) OVER () AS exceeded_count \
+             FROM companies c WHERE {condition} ORDER BY {order}{limit}) \
+             SELECT c.*, {NAMES} FROM page c ORDER BY {order}",
+            order = compiled.order_by,
+            limit = compiled.limit_offset(),
         );
         let rows = params
             .apply(sqlx::query(&sql))
             .fetch_all(self.pool())
             .await?;
+        let (total, exceeded) = match rows.first() {
+            Some(first) => (
+                first.try_get("total_count")?,
+                first.try_get("exceeded_count")?,
+            ),
+            // Past the last page: the totals still have to be counted.
+            None => {
+                let counts = params
+                    .apply(sqlx::query(&format!(
+                        "SELECT COUNT(*) AS n, COALESCE(SUM({EXCEEDED}), 0) AS exceeded FROM companies c WHERE {condition}"
+                    )))
+                    .fetch_one(self.pool())
+                    .await?;
+                (counts.try_get("n")?, counts.try_get("exceeded")?)
+            }
+        };
         let mut rows: Vec<CompanySearchRow> = rows
             .iter()
             .map(company_search_row)
             .collect::<Result<_, _>>()?;
-        // Direct children of the rows on this page, one level deep, in one query.
-        if !rows.is_empty() {
-            let mut params = Params::default();
-            let ids: Vec<String> = rows.iter().map(|r| params.int(r.id)).collect();
+        // Direct children of the resellers on this page, one level deep, in one query.
+        let resellers: Vec<i64> = rows
+            .iter()
+            .filter(|r| r.is_reseller)
+            .map(|r| r.id)
+            .collect();
+        if !resellers.is_empty() {
+            let mut params = Params::new(self.backend);
+            let ids: Vec<String> = resellers.iter().map(|id| params.int(*id)).collect();
             let sql = format!(
-                "{} FROM companies c WHERE c.parent_id IN ({}) ORDER BY c.name",
-                company_select(),
+                "SELECT {PAGE_COLUMNS}, {NAMES} FROM companies c WHERE c.parent_id IN ({}) ORDER BY c.name",
                 ids.join(", ")
             );
             let children = params
@@ -609,9 +628,10 @@ impl Store {
         impl futures_core::Stream<Item = Result<CompanySearchRow, StoreError>> + Send + 'static,
         StoreError,
     > {
-        let (select, from, params, compiled) = company_search_sql(root, include_root, request)?;
+        let (condition, params, compiled) =
+            company_search_sql(self.backend, root, include_root, request)?;
         let sql = format!(
-            "{select} {from} ORDER BY {}{}",
+            "SELECT {PAGE_COLUMNS}, {NAMES} FROM companies c WHERE {condition} ORDER BY {}{}",
             compiled.order_by,
             compiled.limit_offset()
         );
@@ -625,23 +645,24 @@ impl Store {
     }
 }
 
-fn company_select() -> String {
-    format!(
-        "SELECT c.id, c.parent_id, c.resource_id, c.name, c.industry_resource_id, c.license_type_resource_id, \
-         c.is_number_of_users_limited, c.number_of_users, c.license_end_date, c.create_time, c.target_user_count, \
-         (SELECT p.name FROM companies p WHERE p.id = c.parent_id) AS reseller_name, \
-         {} AS industry_name, {} AS license_type_name",
-        lookup_name("industry_resource_id"),
-        lookup_name("license_type_resource_id")
-    )
-}
+const PAGE_COLUMNS: &str = "c.id, c.parent_id, c.resource_id, c.name, c.is_reseller, c.industry_resource_id, \
+    c.license_type_resource_id, c.is_number_of_users_limited, c.number_of_users, c.license_end_date, \
+    c.create_time, c.target_user_count";
 
+const NAMES: &str = "(SELECT p.name FROM companies p WHERE p.id = c.parent_id) AS reseller_name, \
+    (SELECT l.name FROM lookups l WHERE l.resource_id = c.industry_resource_id) AS industry_name, \
+    (SELECT l.name FROM lookups l WHERE l.resource_id = c.license_type_resource_id) AS license_type_name";
+
+const EXCEEDED: &str = "CASE WHEN c.is_number_of_users_limited = 1 AND c.target_user_count > c.number_of_users THEN 1 ELSE 0 END";
+
+/// The condition selecting the companies a search covers.
 fn company_search_sql(
+    backend: crate::Backend,
     root: &CompanyRef,
     include_root: bool,
     request: &SearchRequest,
-) -> Result<(String, String, Params, Compiled), StoreError> {
-    let mut params = Params::default();
+) -> Result<(String, Params, Compiled), StoreError> {
+    let mut params = Params::new(backend);
     let within = if include_root {
         reach_condition(&Reach::Subtree(root.clone()), "c.path", &mut params)
     } else {
@@ -653,11 +674,11 @@ fn company_search_sql(
     } else {
         ""
     };
-    let from = format!(
-        "FROM companies c WHERE {within} AND {}{exceeded}",
-        compiled.condition
-    );
-    Ok((company_select(), from, params, compiled))
+    Ok((
+        format!("{within} AND {}{exceeded}", compiled.condition),
+        params,
+        compiled,
+    ))
 }
 
 fn company_search_row(r: &AnyRow) -> Result<CompanySearchRow, StoreError> {
@@ -675,6 +696,7 @@ fn company_search_row(r: &AnyRow) -> Result<CompanySearchRow, StoreError> {
         license_end_date: r.try_get("license_end_date")?,
         create_time: r.try_get("create_time")?,
         target_user_count: r.try_get("target_user_count")?,
+        is_reseller: flag(r.try_get("is_reseller")?),
         tags: Vec::new(),
         children: Vec::new(),
     })

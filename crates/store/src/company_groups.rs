@@ -122,7 +122,7 @@ impl Store {
         reach: &Reach,
         group: &ResourceId,
     ) -> Result<Option<GroupRow>, StoreError> {
-        let mut params = Params::default();
+        let mut params = Params::new(self.backend);
         let id = params.text(group.as_str());
         let within = reach_condition(reach, "c.path", &mut params);
         let sql = format!("{GROUP_SELECT} WHERE g.resource_id = {id} AND {within}");
@@ -135,7 +135,7 @@ impl Store {
 
     /// Every group owned inside `reach`, newest first.
     pub async fn groups(&self, reach: &Reach) -> Result<Vec<GroupRow>, StoreError> {
-        let mut params = Params::default();
+        let mut params = Params::new(self.backend);
         let within = reach_condition(reach, "c.path", &mut params);
         let sql = format!("{GROUP_SELECT} WHERE {within} ORDER BY g.create_time DESC, g.id DESC");
         params
@@ -226,7 +226,8 @@ impl Store {
         ancestors_of: Option<&CompanyRef>,
         request: &SearchRequest,
     ) -> Result<(Vec<GroupRow>, i64, Compiled), StoreError> {
-        let (condition, params, compiled) = group_search_sql(owners, ancestors_of, request)?;
+        let (condition, params, compiled) =
+            group_search_sql(self.backend, owners, ancestors_of, request)?;
         let count = format!(
             "SELECT COUNT(*) AS n FROM company_groups g JOIN companies c ON c.id = g.owner_company_id WHERE {condition}"
         );
@@ -257,7 +258,7 @@ impl Store {
         owners: &Reach,
         request: &SearchRequest,
     ) -> Result<Vec<GroupRow>, StoreError> {
-        let (condition, params, compiled) = group_search_sql(owners, None, request)?;
+        let (condition, params, compiled) = group_search_sql(self.backend, owners, None, request)?;
         let sql = format!(
             "{GROUP_SELECT} WHERE {condition} ORDER BY {}{}",
             compiled.order_by,
@@ -278,7 +279,7 @@ impl Store {
         group: &GroupRow,
         request: &SearchRequest,
     ) -> Result<(Vec<GroupCompanyRow>, i64, Compiled), StoreError> {
-        let mut params = Params::default();
+        let mut params = Params::new(self.backend);
         let g = params.int(group.key);
         let compiled =
             compile(&GROUP_COMPANY_SEARCH, request, &mut params).map_err(StoreError::Invalid)?;
@@ -327,11 +328,12 @@ impl Store {
 }
 
 fn group_search_sql(
+    backend: crate::Backend,
     owners: &Reach,
     ancestors_of: Option<&CompanyRef>,
     request: &SearchRequest,
 ) -> Result<(String, Params, Compiled), StoreError> {
-    let mut params = Params::default();
+    let mut params = Params::new(backend);
     let mut within = reach_condition(owners, "c.path", &mut params);
     if let Some(company) = ancestors_of {
         // An ancestor's path is a prefix of the company's own path.

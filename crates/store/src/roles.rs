@@ -215,7 +215,7 @@ impl Store {
         reach: &Reach,
         role: &str,
     ) -> Result<Option<RoleRecord>, StoreError> {
-        let mut params = Params::default();
+        let mut params = Params::new(self.backend);
         let id = params.text(role);
         let within = reach_condition(reach, "c.path", &mut params);
         let me = params.int(company.id);
@@ -356,7 +356,7 @@ impl Store {
         reach: &Reach,
         request: &SearchRequest,
     ) -> Result<(Vec<RoleSearchRow>, i64, Compiled), StoreError> {
-        let mut params = Params::default();
+        let mut params = Params::new(self.backend);
         let within = reach_condition(reach, "c.path", &mut params);
         let me = params.int(company.id);
         let compiled = compile(&ROLE_SEARCH, request, &mut params).map_err(StoreError::Invalid)?;
@@ -411,7 +411,7 @@ impl Store {
         reach: &Reach,
         group: &str,
     ) -> Result<Option<(i64, String)>, StoreError> {
-        let mut params = Params::default();
+        let mut params = Params::new(self.backend);
         let id = params.text(group);
         let within = reach_condition(reach, "c.path", &mut params);
         let sql = format!(

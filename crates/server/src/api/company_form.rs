@@ -374,10 +374,10 @@ pub async fn details(
         &mut d.license_end_date,
         &mut errors,
     );
-    if let (Some(start), Some(end)) = (d.license_start_date, d.license_end_date) {
-        if end < start {
-            errors.push("LicenseEndDate must not be before LicenseStartDate".into());
-        }
+    if let (Some(start), Some(end)) = (d.license_start_date, d.license_end_date)
+        && end < start
+    {
+        errors.push("LicenseEndDate must not be before LicenseStartDate".into());
     }
     // Both are sets: a repeated value is one value, not a conflict.
     if form.has("licensemoduleresourceidarray") {
