@@ -11,6 +11,7 @@ mod company_groups;
 mod envelope;
 mod helpers;
 mod ip_allow_list;
+mod isolation;
 mod jwt;
 mod lookups;
 mod rate_limits;
