@@ -252,79 +252,118 @@ impl Store {
         ))
     }
 
-    /// All matching groups, for export.
-    pub async fn export_groups(
+    /// All matching groups, streamed (exports, bulk deletion by filter).
+    pub fn export_groups(
         &self,
         owners: &Reach,
         request: &SearchRequest,
-    ) -> Result<Vec<GroupRow>, StoreError> {
+    ) -> Result<
+        impl futures_core::Stream<Item = Result<GroupRow, StoreError>> + Send + 'static,
+        StoreError,
+    > {
         let (condition, params, compiled) = group_search_sql(self.backend, owners, None, request)?;
         let sql = format!(
             "{GROUP_SELECT} WHERE {condition} ORDER BY {}{}",
             compiled.order_by,
             compiled.limit_offset()
         );
-        params
-            .apply(sqlx::query(&sql))
-            .fetch_all(self.pool())
-            .await?
-            .iter()
-            .map(group_row)
-            .collect()
+        let pool = self.pool().clone();
+        Ok(async_stream::try_stream! {
+            let mut rows = params.apply(sqlx::query(&sql)).fetch(&pool);
+            while let Some(row) = futures_util::TryStreamExt::try_next(&mut rows).await? {
+                yield group_row(&row)?;
+            }
+        })
     }
 
-    /// The member companies of a group, one page (or all, for exports).
+    /// The member companies of a group, one page.
     pub async fn search_group_companies(
         &self,
         group: &GroupRow,
         request: &SearchRequest,
     ) -> Result<(Vec<GroupCompanyRow>, i64, Compiled), StoreError> {
-        let mut params = Params::new(self.backend);
-        let g = params.int(group.key);
-        let compiled =
-            compile(&GROUP_COMPANY_SEARCH, request, &mut params).map_err(StoreError::Invalid)?;
-        let from = format!(
-            "FROM companies c JOIN company_group_members m ON m.company_id = c.id WHERE m.group_id = {g} AND {}",
-            compiled.condition
-        );
+        let (sql, count, params, compiled) = group_company_sql(self.backend, group, request)?;
         let total: i64 = params
-            .apply(sqlx::query(&format!("SELECT COUNT(*) AS n {from}")))
+            .apply(sqlx::query(&count))
             .fetch_one(self.pool())
             .await?
             .try_get("n")?;
-        let sql = format!(
-            "SELECT c.resource_id, c.name, c.industry_resource_id, c.license_type_resource_id, c.is_number_of_users_limited, \
-             c.number_of_users, c.license_end_date, c.create_time, c.status_id, \
-             (SELECT l.name FROM lookups l WHERE l.resource_id = c.industry_resource_id) AS industry_name, \
-             (SELECT l.name FROM lookups l WHERE l.resource_id = c.license_type_resource_id) AS license_type_name \
-             {from} ORDER BY {}{}",
-            compiled.order_by,
-            compiled.limit_offset()
-        );
         let rows = params
-            .apply(sqlx::query(&sql))
+            .apply(sqlx::query(&format!("{sql}{}", compiled.limit_offset())))
             .fetch_all(self.pool())
             .await?;
         let rows = rows
             .iter()
-            .map(|r| {
-                Ok(GroupCompanyRow {
-                    resource_id: r.try_get("resource_id")?,
-                    name: r.try_get("name")?,
-                    industry_resource_id: r.try_get("industry_resource_id")?,
-                    industry_name: r.try_get("industry_name")?,
-                    license_type_resource_id: r.try_get("license_type_resource_id")?,
-                    license_type_name: r.try_get("license_type_name")?,
-                    is_number_of_users_limited: flag(r.try_get("is_number_of_users_limited")?),
-                    number_of_users: r.try_get("number_of_users")?,
-                    license_end_date: r.try_get("license_end_date")?,
-                    create_time: r.try_get("create_time")?,
-                    status_id: r.try_get("status_id")?,
-                })
-            })
-            .collect::<Result<_, sqlx::Error>>()?;
+            .map(group_company_row)
+            .collect::<Result<_, _>>()?;
         Ok((rows, total, compiled))
     }
+
+    /// The member companies of a group, streamed for export.
+    pub fn export_group_companies(
+        &self,
+        group: &GroupRow,
+        request: &SearchRequest,
+    ) -> Result<
+        impl futures_core::Stream<Item = Result<GroupCompanyRow, StoreError>> + Send + 'static,
+        StoreError,
+    > {
+        let (sql, _, params, compiled) = group_company_sql(self.backend, group, request)?;
+        let sql = format!("{sql}{}", compiled.limit_offset());
+        let pool = self.pool().clone();
+        Ok(async_stream::try_stream! {
+            let mut rows = params.apply(sqlx::query(&sql)).fetch(&pool);
+            while let Some(row) = futures_util::TryStreamExt::try_next(&mut rows).await? {
+                yield group_company_row(&row)?;
+            }
+        })
+    }
+}
+
+/// The page query (without `LIMIT`) and the count query of a group's members.
+fn group_company_sql(
+    backend: crate::Backend,
+    group: &GroupRow,
+    request: &SearchRequest,
+) -> Result<(String, String, Params, Compiled), StoreError> {
+    let mut params = Params::new(backend);
+    let g = params.int(group.key);
+    let compiled =
+        compile(&GROUP_COMPANY_SEARCH, request, &mut params).map_err(StoreError::Invalid)?;
+    let from = format!(
+        "FROM companies c JOIN company_group_members m ON m.company_id = c.id WHERE m.group_id = {g} AND {}",
+        compiled.condition
+    );
+    let sql = format!(
+        "SELECT c.resource_id, c.name, c.industry_resource_id, c.license_type_resource_id, c.is_number_of_users_limited, \
+         c.number_of_users, c.license_end_date, c.create_time, c.status_id, \
+         (SELECT l.name FROM lookups l WHERE l.resource_id = c.industry_resource_id) AS industry_name, \
+         (SELECT l.name FROM lookups l WHERE l.resource_id = c.license_type_resource_id) AS license_type_name \
+         {from} ORDER BY {}",
+        compiled.order_by
+    );
+    Ok((
+        sql,
+        format!("SELECT COUNT(*) AS n {from}"),
+        params,
+        compiled,
+    ))
+}
+
+fn group_company_row(r: &AnyRow) -> Result<GroupCompanyRow, StoreError> {
+    Ok(GroupCompanyRow {
+        resource_id: r.try_get("resource_id")?,
+        name: r.try_get("name")?,
+        industry_resource_id: r.try_get("industry_resource_id")?,
+        industry_name: r.try_get("industry_name")?,
+        license_type_resource_id: r.try_get("license_type_resource_id")?,
+        license_type_name: r.try_get("license_type_name")?,
+        is_number_of_users_limited: flag(r.try_get("is_number_of_users_limited")?),
+        number_of_users: r.try_get("number_of_users")?,
+        license_end_date: r.try_get("license_end_date")?,
+        create_time: r.try_get("create_time")?,
+        status_id: r.try_get("status_id")?,
+    })
 }
 
 fn group_search_sql(

@@ -8,7 +8,7 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::response::Response;
-use futures_util::stream;
+use futures_util::{StreamExt, TryStreamExt};
 use latchkey_domain::authz::{Caller, CompanyScope, Reach};
 use latchkey_domain::ids::ResourceId;
 use latchkey_domain::time::millis_to_rfc3339;
@@ -144,10 +144,12 @@ pub async fn bulk_delete(
             ..Default::default()
         };
         let excluded = body.excluded_items.clone().unwrap_or_default();
-        state
+        let matching: Vec<GroupRow> = state
             .store
-            .export_groups(&owner.as_reach(), &request)
-            .await?
+            .export_groups(&owner.as_reach(), &request)?
+            .try_collect()
+            .await?;
+        matching
             .into_iter()
             .filter(|g| !excluded.contains(&g.resource_id))
             .map(|g| g.key)
@@ -213,21 +215,22 @@ pub async fn export(
     let owner = owner_scope(&state, &caller, target).await?;
     let rows = state
         .store
-        .export_groups(&owner.as_reach(), &request)
-        .await?;
-    let rows = rows.into_iter().map(|g| {
-        Ok(vec![
-            g.name,
-            g.resource_id,
-            g.company_count.to_string(),
-            millis_to_rfc3339(g.create_time),
-        ])
-    });
+        .export_groups(&owner.as_reach(), &request)?
+        .map(|g| {
+            g.map(|g| {
+                vec![
+                    g.name,
+                    g.resource_id,
+                    g.company_count.to_string(),
+                    millis_to_rfc3339(g.create_time),
+                ]
+            })
+        });
     export::respond(
         format,
         "company-groups",
         &["Group Name", "Group ID", "Companies", "Date Created"],
-        stream::iter(rows),
+        rows,
     )
     .await
 }
@@ -269,19 +272,23 @@ pub async fn companies_export(
 ) -> ApiResult<Response> {
     let format = export::Format::parse(request.export_type.as_deref())?;
     let group = find(&state, &caller, target, &id).await?;
-    let (rows, _, _) = state.store.search_group_companies(&group, &request).await?;
-    let rows = rows.into_iter().map(|r| {
-        let d = company_dto(r);
-        Ok(vec![
-            d.company_name,
-            d.company_resource_id,
-            d.industry_name.unwrap_or_default(),
-            d.license_type_name.unwrap_or_default(),
-            d.number_of_users.to_string(),
-            d.company_status_name,
-            d.create_time,
-        ])
-    });
+    let rows = state
+        .store
+        .export_group_companies(&group, &request)?
+        .map(|r| {
+            r.map(|r| {
+                let d = company_dto(r);
+                vec![
+                    d.company_name,
+                    d.company_resource_id,
+                    d.industry_name.unwrap_or_default(),
+                    d.license_type_name.unwrap_or_default(),
+                    d.number_of_users.to_string(),
+                    d.company_status_name,
+                    d.create_time,
+                ]
+            })
+        });
     export::respond(
         format,
         "company-group-companies",
@@ -294,7 +301,7 @@ pub async fn companies_export(
             "Status",
             "Date Created",
         ],
-        stream::iter(rows),
+        rows,
     )
     .await
 }
