@@ -214,7 +214,6 @@ fn router(table: Vec<routes::ApiRoute>, state: AppState) -> Router {
 async fn watch_for_changes(state: AppState) {
     let mut tick = tokio::time::interval(Duration::from_millis(state.config.change_poll_ms));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut seen_keys = None;
     let mut ticks: u64 = 0;
     loop {
         tick.tick().await;
@@ -226,7 +225,7 @@ async fn watch_for_changes(state: AppState) {
                 {
                     tracing::error!(error = %format!("{e:#}"), "reloading clients failed");
                 }
-                if seen_keys.is_some_and(|seen| seen != keys) {
+                if keys != state.keys.revision() {
                     match state.keys.reload(&state.store, &state.sealer).await {
                         Ok(()) => {
                             tracing::info!(kid = %state.keys.active().kid, "signing keys reloaded")
@@ -236,7 +235,6 @@ async fn watch_for_changes(state: AppState) {
                         }
                     }
                 }
-                seen_keys = Some(keys);
             }
             Err(e) => tracing::warn!(error = %e, "checking for changes failed"),
         }

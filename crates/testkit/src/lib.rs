@@ -186,14 +186,15 @@ impl TestApp {
 
     /// Waits until the server's client view reflects the store (after an admin command).
     pub async fn await_client_view(&self) {
-        for _ in 0..100 {
+        // Bounded at 10 s: generous for a loaded CI machine, where the poll is every 100 ms.
+        for _ in 0..400 {
             let (revision, _) = self.state.store.revisions().await.expect("revisions");
             if self.state.clients.revision() == revision {
                 return;
             }
             tokio::time::sleep(std::time::Duration::from_millis(25)).await;
         }
-        panic!("the server did not pick up the client change within 2.5 s");
+        panic!("the server did not pick up the client change within 10 s");
     }
 
     /// Stops the server gracefully and waits for it.

@@ -165,7 +165,7 @@ async fn rotation_keeps_old_tokens_valid_and_publishes_both_keys() {
 
     // Servers follow the store's key revision; wait for the new key to sign.
     let mut fresh = String::new();
-    for _ in 0..100 {
+    for _ in 0..400 {
         fresh = app.reseller_token().await;
         if jwt_parts(&fresh).0["kid"] == new_kid.as_str() {
             break;

@@ -7,6 +7,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 
 use anyhow::Context;
 use arc_swap::ArcSwap;
@@ -37,6 +38,8 @@ pub struct KeyRing {
     keys: ArcSwap<Keys>,
     issuer: String,
     audience: String,
+    /// The store's key revision these keys reflect.
+    revision: AtomicI64,
 }
 
 /// The claims every token must carry and the API reads. Everything else is checked by
@@ -85,21 +88,21 @@ impl KeyRing {
         if !has_active {
             rotate(store, sealer, alg).await?;
         }
-        let ring = Self {
-            keys: ArcSwap::from_pointee(build(
-                &store.signing_keys().await?,
-                sealer,
-                &issuer,
-                &audience,
-            )?),
+        // Read the revision before the keys: a rotation racing this load then moves the revision
+        // past what we record, and the next poll reloads.
+        let (_, revision) = store.revisions().await?;
+        let keys = build(&store.signing_keys().await?, sealer, &issuer, &audience)?;
+        Ok(Self {
+            keys: ArcSwap::from_pointee(keys),
             issuer,
             audience,
-        };
-        Ok(ring)
+            revision: AtomicI64::new(revision),
+        })
     }
 
     /// Re-reads the keys from the store.
     pub async fn reload(&self, store: &Store, sealer: &Sealer) -> anyhow::Result<()> {
+        let (_, revision) = store.revisions().await?;
         let keys = build(
             &store.signing_keys().await?,
             sealer,
@@ -107,7 +110,13 @@ impl KeyRing {
             &self.audience,
         )?;
         self.keys.store(Arc::new(keys));
+        self.revision.store(revision, Ordering::Release);
         Ok(())
+    }
+
+    /// The store's key revision the ring reflects.
+    pub fn revision(&self) -> i64 {
+        self.revision.load(Ordering::Acquire)
     }
 
     pub fn active(&self) -> Arc<SigningKey> {
