@@ -49,6 +49,8 @@ pub struct FilterItem {
 }
 
 /// `PagedResults<T>`.
+///
+/// Built with [`PagedResults::new`], which derives `totalNumberOfPages`.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PagedResults<T> {
@@ -57,4 +59,16 @@ pub struct PagedResults<T> {
     pub total_number_of_pages: i64,
     pub total_number_of_records: i64,
     pub results: Vec<T>,
+}
+
+impl<T> PagedResults<T> {
+    pub fn new(results: Vec<T>, total: i64, page_number: i64, page_size: i64) -> Self {
+        Self {
+            page_number,
+            page_size,
+            total_number_of_pages: (total + page_size - 1) / page_size.max(1),
+            total_number_of_records: total,
+            results,
+        }
+    }
 }

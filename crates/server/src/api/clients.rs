@@ -11,7 +11,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
-use latchkey_domain::authz::{Caller, CompanyRef, CompanyScope};
+use latchkey_domain::authz::{Caller, CompanyRef};
 use latchkey_domain::ids::{ClientId, ResourceId};
 use latchkey_domain::ip::{INVALID_IP_MESSAGE, IpAllowList};
 use latchkey_domain::secret::ClientSecret;
@@ -63,7 +63,7 @@ pub async fn create(
     TargetCompany(target): TargetCompany,
     JsonBody(body): JsonBody<ClientRequest>,
 ) -> ApiResult<Json<ServiceResult<IdResult>>> {
-    let scope = scope_or_own(&state, &caller, target).await?;
+    let scope = state.scope_or_own(&caller, target).await?;
     let valid = validate(&state, scope.company(), &body, Mode::Create).await?;
     let new = NewClient {
         name: valid.name,
@@ -183,13 +183,12 @@ pub async fn search(
 ) -> ApiResult<Json<ServiceResult<PagedResults<SearchClientDto>>>> {
     let reach = state.reach_for(&caller, target).await?;
     let (rows, total, page) = state.store.search_clients(&reach, &request).await?;
-    Ok(ok(PagedResults {
-        page_number: page.page_number,
-        page_size: page.page_size,
-        total_number_of_pages: (total + page.page_size - 1) / page.page_size,
-        total_number_of_records: total,
-        results: rows.into_iter().map(search_dto).collect(),
-    }))
+    Ok(ok(PagedResults::new(
+        rows.into_iter().map(search_dto).collect(),
+        total,
+        page.page_number,
+        page.page_size,
+    )))
 }
 
 const EXPORT_HEADERS: &[&str] = &["Client Name", "API Key", "Status", "Date Created"];
@@ -229,17 +228,6 @@ fn search_dto(r: ClientSearchRow) -> SearchClientDto {
         create_time: millis_to_rfc3339(r.create_time),
         status_id: r.status_id,
         status_name: status_name(r.status_id).to_owned(),
-    }
-}
-
-async fn scope_or_own(
-    state: &AppState,
-    caller: &Caller,
-    target: Option<ResourceId>,
-) -> ApiResult<CompanyScope> {
-    match target {
-        Some(id) => state.scope(caller, &id).await,
-        None => Ok(caller.own_scope()),
     }
 }
 

@@ -37,7 +37,7 @@ pub async fn create(
     TargetCompany(target): TargetCompany,
     JsonBody(body): JsonBody<CompanyGroupRequest>,
 ) -> ApiResult<Json<ServiceResult<IdResult>>> {
-    let owner = owner_scope(&state, &caller, target).await?;
+    let owner = state.scope_or_own(&caller, target).await?;
     let name = valid_name(body.name.as_deref())?;
     let members = members(
         &state,
@@ -61,7 +61,7 @@ pub async fn list(
     Auth(caller): Auth,
     TargetCompany(target): TargetCompany,
 ) -> ApiResult<Json<ServiceResult<Vec<CompanyGroupDto>>>> {
-    let owner = owner_scope(&state, &caller, target).await?;
+    let owner = state.scope_or_own(&caller, target).await?;
     let groups = state.store.groups(&owner.as_reach()).await?;
     Ok(ok(groups.into_iter().map(dto).collect()))
 }
@@ -135,7 +135,7 @@ pub async fn bulk_delete(
     TargetCompany(target): TargetCompany,
     JsonBody(body): JsonBody<BulkDeleteRequest>,
 ) -> ApiResult<Json<ServiceResult<IdResult>>> {
-    let owner = owner_scope(&state, &caller, target).await?;
+    let owner = state.scope_or_own(&caller, target).await?;
     let keys: Vec<i64> = if body.select_all.unwrap_or(false) {
         let request = SearchRequest {
             filter: body.filter.clone(),
@@ -184,7 +184,7 @@ pub async fn search(
     TargetCompany(target): TargetCompany,
     JsonBody(request): JsonBody<SearchRequest>,
 ) -> ApiResult<Json<ServiceResult<PagedResults<CompanyGroupSearchDto>>>> {
-    let owner = owner_scope(&state, &caller, target).await?;
+    let owner = state.scope_or_own(&caller, target).await?;
     search_page(&state, &owner.as_reach(), None, &request).await
 }
 
@@ -198,7 +198,7 @@ pub async fn search_with_parent(
     TargetCompany(target): TargetCompany,
     JsonBody(request): JsonBody<SearchRequest>,
 ) -> ApiResult<Json<ServiceResult<PagedResults<CompanyGroupSearchDto>>>> {
-    let owner = owner_scope(&state, &caller, target).await?;
+    let owner = state.scope_or_own(&caller, target).await?;
     search_page(&state, &owner.as_reach(), Some(owner.company()), &request).await
 }
 
@@ -212,7 +212,7 @@ pub async fn export(
     JsonBody(request): JsonBody<SearchRequest>,
 ) -> ApiResult<Response> {
     let format = export::Format::parse(request.export_type.as_deref())?;
-    let owner = owner_scope(&state, &caller, target).await?;
+    let owner = state.scope_or_own(&caller, target).await?;
     let rows = state
         .store
         .export_groups(&owner.as_reach(), &request)?
@@ -249,13 +249,12 @@ pub async fn companies_search(
 ) -> ApiResult<Json<ServiceResult<PagedResults<GroupCompanyDto>>>> {
     let group = find(&state, &caller, target, &id).await?;
     let (rows, total, page) = state.store.search_group_companies(&group, &request).await?;
-    Ok(ok(PagedResults {
-        page_number: page.page_number,
-        page_size: page.page_size,
-        total_number_of_pages: (total + page.page_size - 1) / page.page_size,
-        total_number_of_records: total,
-        results: rows.into_iter().map(company_dto).collect(),
-    }))
+    Ok(ok(PagedResults::new(
+        rows.into_iter().map(company_dto).collect(),
+        total,
+        page.page_number,
+        page.page_size,
+    )))
 }
 
 #[utoipa::path(post, path = "/api/company-groups/{resourceId}/companies/search/export", tag = TAG,
@@ -377,17 +376,6 @@ fn participant_ids(body: serde_json::Value) -> ApiResult<Vec<String>> {
         .collect()
 }
 
-async fn owner_scope(
-    state: &AppState,
-    caller: &Caller,
-    target: Option<ResourceId>,
-) -> ApiResult<CompanyScope> {
-    match target {
-        Some(id) => state.scope(caller, &id).await,
-        None => Ok(caller.own_scope()),
-    }
-}
-
 async fn find(
     state: &AppState,
     caller: &Caller,
@@ -444,21 +432,21 @@ async fn search_page(
         .store
         .search_groups(owners, with_parents_of, request)
         .await?;
-    Ok(ok(PagedResults {
-        page_number: page.page_number,
-        page_size: page.page_size,
-        total_number_of_pages: (total + page.page_size - 1) / page.page_size,
-        total_number_of_records: total,
-        results: rows
-            .into_iter()
-            .map(|g| CompanyGroupSearchDto {
-                resource_id: g.resource_id,
-                name: g.name,
-                company_count: g.company_count,
-                create_time: millis_to_rfc3339(g.create_time),
-            })
-            .collect(),
-    }))
+    let results = rows
+        .into_iter()
+        .map(|g| CompanyGroupSearchDto {
+            resource_id: g.resource_id,
+            name: g.name,
+            company_count: g.company_count,
+            create_time: millis_to_rfc3339(g.create_time),
+        })
+        .collect();
+    Ok(ok(PagedResults::new(
+        results,
+        total,
+        page.page_number,
+        page.page_size,
+    )))
 }
 
 fn dto(g: GroupRow) -> CompanyGroupDto {

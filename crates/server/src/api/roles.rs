@@ -34,7 +34,7 @@ pub async fn list(
     Auth(caller): Auth,
     TargetCompany(target): TargetCompany,
 ) -> ApiResult<Json<ServiceResult<Vec<RoleSummaryDto>>>> {
-    let scope = scope_or_own(&state, &caller, target).await?;
+    let scope = state.scope_or_own(&caller, target).await?;
     let roles = state.store.own_roles(scope.company()).await?;
     Ok(ok(roles
         .into_iter()
@@ -54,7 +54,7 @@ pub async fn list_with_available(
     Auth(caller): Auth,
     TargetCompany(target): TargetCompany,
 ) -> ApiResult<Json<ServiceResult<Vec<RoleSummaryDto>>>> {
-    let scope = scope_or_own(&state, &caller, target).await?;
+    let scope = state.scope_or_own(&caller, target).await?;
     let roles = state.store.available_roles(scope.company()).await?;
     Ok(ok(roles
         .into_iter()
@@ -75,7 +75,7 @@ pub async fn search(
     TargetCompany(target): TargetCompany,
     JsonBody(request): JsonBody<SearchRequest>,
 ) -> ApiResult<Json<ServiceResult<PagedResults<SystemRoleSearchDto>>>> {
-    let scope = scope_or_own(&state, &caller, target).await?;
+    let scope = state.scope_or_own(&caller, target).await?;
     let reach = state
         .reach_for(&caller, Some(scope.company().resource_id.clone()))
         .await?;
@@ -98,13 +98,12 @@ pub async fn search(
             type_name: if r.is_system { "System" } else { "Custom" }.to_owned(),
         })
         .collect();
-    Ok(ok(PagedResults {
-        page_number: page.page_number,
-        page_size: page.page_size,
-        total_number_of_pages: (total + page.page_size - 1) / page.page_size,
-        total_number_of_records: total,
+    Ok(ok(PagedResults::new(
         results,
-    }))
+        total,
+        page.page_number,
+        page.page_size,
+    )))
 }
 
 #[utoipa::path(get, path = "/api/roles/{resourceId}", tag = TAG, summary = "Retrieves a new system role",
@@ -171,7 +170,7 @@ pub async fn create(
     TargetCompany(target): TargetCompany,
     JsonBody(body): JsonBody<RoleRequest>,
 ) -> ApiResult<Json<ServiceResult<IdResult>>> {
-    let scope = scope_or_own(&state, &caller, target).await?;
+    let scope = state.scope_or_own(&caller, target).await?;
     let input = validate(&state, &caller, &body).await?;
     let id = state.store.create_role(&scope, &input).await?;
     Ok(ok(IdResult {
@@ -222,17 +221,6 @@ pub async fn delete(
     }))
 }
 
-async fn scope_or_own(
-    state: &AppState,
-    caller: &Caller,
-    target: Option<ResourceId>,
-) -> ApiResult<CompanyScope> {
-    match target {
-        Some(id) => state.scope(caller, &id).await,
-        None => Ok(caller.own_scope()),
-    }
-}
-
 async fn find(
     state: &AppState,
     caller: &Caller,
@@ -241,7 +229,7 @@ async fn find(
 ) -> ApiResult<RoleRecord> {
     let not_found = || ApiError::not_found(format!("Role {id} was not found"));
     let id = ResourceId::parse(id).ok_or_else(not_found)?;
-    let scope = scope_or_own(state, caller, target.clone()).await?;
+    let scope = state.scope_or_own(caller, target.clone()).await?;
     let reach = state.reach_for(caller, target).await?;
     state
         .store

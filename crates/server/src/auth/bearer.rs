@@ -187,6 +187,18 @@ impl AppState {
         Ok(caller.scope_for(target)?)
     }
 
+    /// The named company, or the caller's own when none is named.
+    pub async fn scope_or_own(
+        &self,
+        caller: &Caller,
+        company: Option<ResourceId>,
+    ) -> ApiResult<CompanyScope> {
+        match company {
+            Some(id) => self.scope(caller, &id).await,
+            None => Ok(caller.own_scope()),
+        }
+    }
+
     /// What a list call covers: the named company, or the caller's whole reach.
     pub async fn reach_for(
         &self,
