@@ -214,10 +214,17 @@ fn router(table: Vec<routes::ApiRoute>, state: AppState) -> Router {
 async fn watch_for_changes(state: AppState) {
     let mut tick = tokio::time::interval(Duration::from_millis(state.config.change_poll_ms));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // On PostgreSQL, notifications wake the loop as soon as another replica commits a change;
+    // the poll remains as the fallback while the listener reconnects.
+    let changed = Arc::new(tokio::sync::Notify::new());
+    let listener = state.store.spawn_change_listener(changed.clone());
+    let _stop_listener = AbortOnDrop(listener);
     let mut ticks: u64 = 0;
     loop {
-        tick.tick().await;
-        ticks += 1;
+        tokio::select! {
+            _ = tick.tick() => ticks += 1,
+            () = changed.notified() => {}
+        }
         match state.store.revisions().await {
             Ok((clients, keys)) => {
                 if clients != state.clients.revision()
@@ -241,10 +248,21 @@ async fn watch_for_changes(state: AppState) {
         // The Prometheus recorder keeps histogram samples until upkeep folds them in; without
         // this, memory would grow with every request between scrapes.
         state.metrics.run_upkeep();
-        if ticks.is_multiple_of(60) {
+        if ticks.is_multiple_of(60) && ticks > 0 {
             state.token_limiter.forget_idle();
             state.token_failure_limiter.forget_idle();
             state.api_limiter.forget_idle();
+        }
+    }
+}
+
+/// Aborts a background task when the owner goes away.
+struct AbortOnDrop(Option<tokio::task::JoinHandle<()>>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        if let Some(task) = &self.0 {
+            task.abort();
         }
     }
 }

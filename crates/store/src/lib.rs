@@ -48,10 +48,21 @@ impl Backend {
 }
 
 /// The database handle shared by the whole server. Cloning is cheap.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// Kept for the change listener's own connection; never printed (it may hold a password).
+    url: std::sync::Arc<str>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("backend", &self.backend)
+            .field("url", &redact_url(&self.url))
+            .finish_non_exhaustive()
+    }
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -94,7 +105,11 @@ impl Store {
             });
         }
         let pool = options.connect(&url).await?;
-        let store = Self { pool, backend };
+        let store = Self {
+            pool,
+            backend,
+            url: url.as_str().into(),
+        };
         store.migrate().await?;
         Ok(store)
     }

@@ -4,9 +4,16 @@
 //! see (a client deactivated by the admin CLI, a key rotated). Servers poll the counters, so a
 //! change made by another process or replica reaches them within one poll interval.
 
-use sqlx::{Any, Executor, Row};
+use std::sync::Arc;
+use std::time::Duration;
 
-use crate::{Store, StoreError};
+use sqlx::{Any, Executor, Row};
+use tokio::sync::Notify;
+
+use crate::{Backend, Store, StoreError};
+
+/// The channel PostgreSQL notifies on when a revision counter moves (migration 0005).
+const CHANNEL: &str = "latchkey_changes";
 
 /// Bumped whenever something that authenticates API clients changes.
 pub const CLIENTS_REVISION: &str = "clients_revision";
@@ -75,5 +82,44 @@ impl Store {
     /// Marks client data as changed, for changes made outside [`Store`]'s own functions.
     pub async fn bump_clients_revision(&self) -> Result<(), StoreError> {
         bump(self.pool(), CLIENTS_REVISION).await
+    }
+}
+
+impl Store {
+    /// On PostgreSQL, starts a task that LISTENs for change notifications from other replicas
+    /// (and this one) and wakes `changed` for each, reconnecting after failures; every
+    /// (re)connection also wakes it once, to catch up on what was missed. `None` on SQLite,
+    /// whose processes follow changes by polling.
+    pub fn spawn_change_listener(
+        &self,
+        changed: Arc<Notify>,
+    ) -> Option<tokio::task::JoinHandle<()>> {
+        if self.backend != Backend::Postgres {
+            return None;
+        }
+        let url = self.url.clone();
+        Some(tokio::spawn(async move {
+            loop {
+                match sqlx::postgres::PgListener::connect(&url).await {
+                    Ok(mut listener) => match listener.listen(CHANNEL).await {
+                        Ok(()) => {
+                            changed.notify_one();
+                            loop {
+                                match listener.recv().await {
+                                    Ok(_) => changed.notify_one(),
+                                    Err(e) => {
+                                        tracing::warn!(error = %e, "change listener lost its connection");
+                                        break;
+                                    }
+                                }
+                            }
+                        }
+                        Err(e) => tracing::warn!(error = %e, "could not LISTEN for changes"),
+                    },
+                    Err(e) => tracing::warn!(error = %e, "change listener could not connect"),
+                }
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        }))
     }
 }

@@ -33,7 +33,8 @@ pub struct TestApp {
     pub base: String,
     pub addr: SocketAddr,
     pub database_url: String,
-    pub data_dir: tempfile::TempDir,
+    /// Shared with replicas started by [`TestApp::replica`].
+    pub data_dir: std::sync::Arc<tempfile::TempDir>,
     pub http: reqwest::Client,
     pub initial: Credentials,
     pub state: AppState,
@@ -108,9 +109,35 @@ impl TestApp {
             base,
             addr,
             database_url,
-            data_dir,
+            data_dir: std::sync::Arc::new(data_dir),
             http: reqwest::Client::builder().build().expect("http client"),
             initial,
+            state,
+            shutdown: Some(tx),
+            server: Some(server),
+        }
+    }
+
+    /// Another server on the same database and data directory (so the same master key), as a
+    /// second replica behind a load balancer would be.
+    pub async fn replica(&self, configure: impl FnOnce(&mut Config)) -> Self {
+        let mut config = test_config(self.data_dir.path(), &self.database_url);
+        configure(&mut config);
+        let app = Application::build(config).await.expect("replica builds");
+        let state = app.state();
+        let (tx, rx) = oneshot::channel::<()>();
+        let base = app.issuer().to_owned();
+        let addr = app.local_addr();
+        let server = tokio::spawn(app.run(async {
+            let _ = rx.await;
+        }));
+        Self {
+            base,
+            addr,
+            database_url: self.database_url.clone(),
+            data_dir: self.data_dir.clone(),
+            http: reqwest::Client::builder().build().expect("http client"),
+            initial: self.initial.clone(),
             state,
             shutdown: Some(tx),
             server: Some(server),

@@ -16,6 +16,7 @@ mod jwt;
 mod lookups;
 mod rate_limits;
 mod real_clients;
+mod replicas;
 mod reseller_flow;
 mod revocation;
 mod roles;
