@@ -16,6 +16,7 @@ pub mod config;
 pub mod crypto;
 pub mod discovery;
 pub mod error;
+pub mod openapi;
 pub mod ops;
 pub mod routes;
 pub mod state;
@@ -94,6 +95,8 @@ impl Application {
         .await?;
         let table = routes::table();
         let catalog = Arc::new(Catalog::from_table(&table));
+        // Serialized once: the route table does not change while the server runs.
+        let openapi = serde_json::to_vec(&openapi::document(&table, &issuer))?.into();
         let clients = ClientRegistry::new(catalog.clone(), issuer.clone(), config.audience.clone());
         clients.reload(&store).await?;
 
@@ -122,6 +125,7 @@ impl Application {
             clients,
             hasher,
             catalog,
+            openapi,
         });
         let router = router(table, state.clone());
         Ok(Self {
@@ -192,6 +196,7 @@ fn router(table: Vec<routes::ApiRoute>, state: AppState) -> Router {
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
+        .route("/openapi.json", get(openapi::serve))
         .merge(api)
         .layer(axum::middleware::from_fn(ops::record))
         .layer(

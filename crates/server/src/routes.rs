@@ -13,6 +13,7 @@ use axum::http::Method;
 use axum::routing::MethodRouter;
 use latchkey_domain::permission::{Tier, permission_key, permission_resource_id};
 use utoipa::openapi::path::{Operation, PathItem, Paths};
+use utoipa::openapi::{RefOr, Schema};
 use utoipa_axum::router::UtoipaMethodRouter;
 use utoipa_axum::routes;
 
@@ -27,11 +28,13 @@ pub struct ApiRoute {
     pub tier: Tier,
     pub key: String,
     pub operation: Operation,
+    /// The schemas the operation's request and response bodies use, for the OpenAPI document.
+    pub schemas: Vec<(String, RefOr<Schema>)>,
     router: MethodRouter<AppState>,
 }
 
 impl ApiRoute {
-    pub fn new(tier: Tier, (_schemas, paths, router): UtoipaMethodRouter<AppState>) -> Self {
+    pub fn new(tier: Tier, (schemas, paths, router): UtoipaMethodRouter<AppState>) -> Self {
         let mut ops = operations(&paths);
         // Each row is one `routes!(handler)` with one path and one method; a handler annotated
         // otherwise is a programming error caught by every test run.
@@ -48,6 +51,7 @@ impl ApiRoute {
             tier,
             key,
             operation,
+            schemas,
             router,
         }
     }

@@ -33,6 +33,8 @@ pub struct Inner {
     /// Tokens whose signature and claims have been verified, by SHA-256 of the token.
     pub verified_tokens: quick_cache::sync::Cache<[u8; 32], VerifiedClaims>,
     pub metrics: PrometheusHandle,
+    /// The OpenAPI document, serialized.
+    pub openapi: axum::body::Bytes,
 }
 
 impl AppState {

@@ -14,6 +14,7 @@ mod ip_allow_list;
 mod isolation;
 mod jwt;
 mod lookups;
+mod openapi;
 mod rate_limits;
 mod real_clients;
 mod replicas;
