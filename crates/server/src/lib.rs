@@ -15,6 +15,7 @@ pub mod bootstrap;
 pub mod config;
 pub mod crypto;
 pub mod discovery;
+pub mod docs;
 pub mod error;
 pub mod openapi;
 pub mod ops;
@@ -197,6 +198,7 @@ fn router(table: Vec<routes::ApiRoute>, state: AppState) -> Router {
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
         .route("/openapi.json", get(openapi::serve))
+        .merge(docs::router())
         .merge(api)
         .layer(axum::middleware::from_fn(ops::record))
         .layer(

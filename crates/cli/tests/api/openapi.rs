@@ -100,3 +100,51 @@ async fn an_independent_validator_accepts_the_document() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[tokio::test]
+async fn swagger_ui_is_served_from_the_binary() {
+    let app = TestApp::spawn().await;
+    let r = app.http.get(app.url("/docs")).send().await.expect("r");
+    assert_eq!(r.status(), 200);
+    let csp = r.headers()["content-security-policy"]
+        .to_str()
+        .expect("csp")
+        .to_owned();
+    assert!(csp.contains("script-src 'self'"), "{csp}");
+    let html = r.text().await.expect("html");
+    assert!(
+        !html.contains("http://") && !html.contains("https://"),
+        "no external assets: {html}"
+    );
+    for (path, at_least) in [
+        ("/docs/swagger-ui-bundle.js", 1_000_000),
+        ("/docs/swagger-ui-standalone-preset.js", 100_000),
+        ("/docs/swagger-ui.css", 100_000),
+        ("/docs/swagger-initializer.js", 100),
+    ] {
+        assert!(html.contains(path), "{path} is linked");
+        let r = app.http.get(app.url(path)).send().await.expect("r");
+        assert_eq!(r.status(), 200, "{path}");
+        let len = r.bytes().await.expect("body").len();
+        assert!(len >= at_least, "{path}: {len} bytes");
+    }
+    let init = app
+        .http
+        .get(app.url("/docs/swagger-initializer.js"))
+        .send()
+        .await
+        .expect("r")
+        .text()
+        .await
+        .expect("js");
+    assert!(init.contains("\"/openapi.json\""));
+    // Compressed on request.
+    let r = app
+        .http
+        .get(app.url("/docs/swagger-ui-bundle.js"))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .expect("r");
+    assert_eq!(r.headers()["content-encoding"], "gzip");
+}
