@@ -70,47 +70,21 @@ impl Store {
         Ok(row.map(|r| company_ref(&r)).transpose()?)
     }
 
-    /// Creates the platform root. Only the bootstrap calls this, once.
-    pub async fn create_root_company(&self, name: &str) -> Result<CompanyRef, StoreError> {
-        self.insert_company(None, name, true, true, None, None)
-            .await
-    }
-
     /// Creates a company under the scoped one.
     pub async fn create_company(
         &self,
         parent: &CompanyScope,
         new: &NewCompany,
     ) -> Result<CompanyRef, StoreError> {
-        self.insert_company(
+        let mut tx = self.pool().begin().await?;
+        let company = insert_company(
+            &mut tx,
             Some(parent.company()),
             &new.name,
             new.is_reseller,
             false,
             new.industry_name.as_deref(),
             new.description.as_deref(),
-        )
-        .await
-    }
-
-    async fn insert_company(
-        &self,
-        parent: Option<&CompanyRef>,
-        name: &str,
-        is_reseller: bool,
-        is_root: bool,
-        industry_name: Option<&str>,
-        description: Option<&str>,
-    ) -> Result<CompanyRef, StoreError> {
-        let mut tx = self.pool().begin().await?;
-        let company = insert_company(
-            &mut tx,
-            parent,
-            name,
-            is_reseller,
-            is_root,
-            industry_name,
-            description,
         )
         .await?;
         tx.commit().await?;
@@ -773,29 +747,13 @@ async fn write_details(
     Ok(())
 }
 
-/// Code types of the reference data the company form points at (see
-/// `migrations/*/0002_reference_data.sql`).
-mod code_type {
-    pub const COUNTRY: i64 = 1;
-    pub const INDUSTRY: i64 = 2;
-    pub const LICENSE_TYPE: i64 = 3;
-    pub const LICENSE_PERIOD: i64 = 4;
-    pub const NOTIFICATION_TEMPLATE: i64 = 5;
-    pub const TRAINING_CONTENT: i64 = 6;
-    pub const SMTP_CONFIGURATION: i64 = 7;
-    pub const LANGUAGE: i64 = 21;
-    pub const LICENSE_MODULE: i64 = 101;
-    pub const DATE_FORMAT: i64 = 102;
-    pub const TIME_FORMAT: i64 = 103;
-}
-
 impl Store {
     /// What in `d` does not name existing reference data of the right kind, one message each.
     pub async fn company_reference_problems(
         &self,
         d: &CompanyDetails,
     ) -> Result<Vec<String>, StoreError> {
-        use code_type::*;
+        use crate::lookups::*;
         let mut problems = Vec::new();
         let mut by_id: Vec<(&str, &str, i64)> = vec![
             ("IndustryResourceId", d.industry.as_str(), INDUSTRY),
@@ -808,29 +766,29 @@ impl Store {
             (
                 "LicensePeriodTypeResourceId",
                 d.license_period_type.as_str(),
-                LICENSE_PERIOD,
+                LICENSE_PERIOD_TYPE,
             ),
         ];
         for (label, value, kind) in [
             (
                 "NotificationTemplateTypeResourceId",
                 &d.notification_template_type,
-                NOTIFICATION_TEMPLATE,
+                NOTIFICATION_TEMPLATE_TYPE,
             ),
             (
                 "TrainingContentTypeResourceId",
                 &d.training_content_type,
-                TRAINING_CONTENT,
+                TRAINING_CONTENT_TYPE,
             ),
             (
                 "SmtpConfigurationTypeResourceId",
                 &d.smtp_configuration_type,
-                SMTP_CONFIGURATION,
+                SMTP_CONFIGURATION_TYPE,
             ),
             (
                 "PreferredLanguageTypeResourceId",
                 &d.preferred_language_type,
-                LANGUAGE,
+                PREFERRED_LANGUAGE_TYPE,
             ),
         ] {
             if let Some(v) = value {
@@ -845,42 +803,25 @@ impl Store {
             ));
         }
         for (label, value, kind) in by_id {
-            let found: i64 = sqlx::query(
-                "SELECT COUNT(*) AS n FROM lookups WHERE resource_id = $1 AND code_type_id = $2",
-            )
-            .bind(value)
-            .bind(kind)
-            .fetch_one(self.pool())
-            .await?
-            .try_get("n")?;
-            if found == 0 {
+            if self.lookup(kind, value).await?.is_none() {
                 problems.push(format!(
                     "{label}: '{value}' is not a known value (see GET /api/lookups/{kind})"
                 ));
             }
         }
-        for (label, value, kind) in [
-            ("DateFormat", d.date_format.as_str(), DATE_FORMAT),
-            ("TimeFormat", d.time_format.as_str(), TIME_FORMAT),
-        ] {
-            let found: i64 = sqlx::query("SELECT COUNT(*) AS n FROM lookups WHERE code_type_id = $1 AND (code = $2 OR name = $2)")
-                .bind(kind)
-                .bind(value)
-                .fetch_one(self.pool())
-                .await?
-                .try_get("n")?;
-            if found == 0 {
-                problems.push(format!(
-                    "{label}: '{value}' is not a known format (see GET /api/timezone/timezones)"
-                ));
-            }
+        if !self.is_date_format(&d.date_format).await? {
+            problems.push(format!(
+                "DateFormat: '{}' is not a known format (see GET /api/timezone/timezones)",
+                d.date_format
+            ));
         }
-        let tz: i64 = sqlx::query("SELECT COUNT(*) AS n FROM time_zones WHERE id = $1")
-            .bind(d.time_zone_id.as_str())
-            .fetch_one(self.pool())
-            .await?
-            .try_get("n")?;
-        if tz == 0 {
+        if !self.is_time_format(&d.time_format).await? {
+            problems.push(format!(
+                "TimeFormat: '{}' is not a known format (see GET /api/timezone/timezones)",
+                d.time_format
+            ));
+        }
+        if !self.time_zone_exists(&d.time_zone_id).await? {
             problems.push(format!(
                 "TimeZoneId: '{}' is not a known time zone (see GET /api/timezone/timezones)",
                 d.time_zone_id
