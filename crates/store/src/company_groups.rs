@@ -276,6 +276,30 @@ impl Store {
         })
     }
 
+    /// Every group owned inside `owners` that matches `filter`, unpaged (bulk deletion).
+    pub async fn groups_matching(
+        &self,
+        owners: &Reach,
+        filter: Option<latchkey_proto::search::Filter>,
+    ) -> Result<Vec<GroupRow>, StoreError> {
+        let request = SearchRequest {
+            filter,
+            ..Default::default()
+        };
+        let (condition, params, compiled) = group_search_sql(self.backend, owners, None, &request)?;
+        let sql = format!(
+            "{GROUP_SELECT} WHERE {condition} ORDER BY {}",
+            compiled.order_by
+        );
+        params
+            .apply(sqlx::query(&sql))
+            .fetch_all(self.pool())
+            .await?
+            .iter()
+            .map(group_row)
+            .collect()
+    }
+
     /// The member companies of a group, one page.
     pub async fn search_group_companies(
         &self,

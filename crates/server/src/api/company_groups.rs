@@ -8,7 +8,7 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::response::Response;
-use futures_util::{StreamExt, TryStreamExt};
+use futures_util::StreamExt;
 use latchkey_domain::authz::{Caller, CompanyScope, Reach};
 use latchkey_domain::ids::ResourceId;
 use latchkey_domain::time::millis_to_rfc3339;
@@ -137,17 +137,10 @@ pub async fn bulk_delete(
 ) -> ApiResult<Json<ServiceResult<IdResult>>> {
     let owner = state.scope_or_own(&caller, target).await?;
     let keys: Vec<i64> = if body.select_all.unwrap_or(false) {
-        let request = SearchRequest {
-            filter: body.filter.clone(),
-            export_type: Some("all".into()),
-            report_all_pages: Some(true),
-            ..Default::default()
-        };
         let excluded = body.excluded_items.clone().unwrap_or_default();
-        let matching: Vec<GroupRow> = state
+        let matching = state
             .store
-            .export_groups(&owner.as_reach(), &request)?
-            .try_collect()
+            .groups_matching(&owner.as_reach(), body.filter.clone())
             .await?;
         matching
             .into_iter()
