@@ -270,8 +270,8 @@ fn lookup_name(column: &str) -> String {
 
 pub const COMPANY_SEARCH: SearchSpec = SearchSpec {
     fields: &[
-        Field::text("Name", "c.name"),
-        Field::text("CompanyName", "c.name"),
+        Field::text_folded("Name", "c.name", "c.name_folded"),
+        Field::text_folded("CompanyName", "c.name", "c.name_folded"),
         Field::of("ResourceId", "c.resource_id", Kind::Text),
         Field::of("CompanyResourceId", "c.resource_id", Kind::Text),
         Field::of("IndustryResourceId", "c.industry_resource_id", Kind::Text),
@@ -517,7 +517,9 @@ impl Store {
     /// total, and how many of all matching companies exceed their licensed user count.
     ///
     /// One scan: the totals are window aggregates over the matching rows, and the display names
-    /// are looked up for the page's rows only.
+    /// are looked up for the page's rows only. The matches are materialized first: the totals
+    /// need all of them anyway, and otherwise PostgreSQL's planner, costing the `LIMIT` as if it
+    /// stopped early, walks the whole name index and fetches every row at random.
     pub async fn search_companies(
         &self,
         root: &CompanyRef,
@@ -527,9 +529,9 @@ impl Store {
         let (condition, params, compiled) =
             company_search_sql(self.backend, root, include_root, request)?;
         let sql = format!(
-            "WITH page AS (SELECT {PAGE_COLUMNS}, COUNT(*) OVER () AS total_count, \
-             SUM({EXCEEDED}) OVER () AS exceeded_count \
-             FROM companies c WHERE {condition} ORDER BY {order}{limit}) \
+            "WITH matches AS MATERIALIZED (SELECT {PAGE_COLUMNS}, {ORDER_ONLY_COLUMNS} FROM companies c WHERE {condition}), \
+             page AS (SELECT c.*, COUNT(*) OVER () AS total_count, SUM({EXCEEDED}) OVER () AS exceeded_count \
+             FROM matches c ORDER BY {order}{limit}) \
              SELECT c.*, {NAMES} FROM page c ORDER BY {order}",
             order = compiled.order_by,
             limit = compiled.limit_offset(),
@@ -622,6 +624,9 @@ impl Store {
 const PAGE_COLUMNS: &str = "c.id, c.parent_id, c.resource_id, c.name, c.is_reseller, c.industry_resource_id, \
     c.license_type_resource_id, c.is_number_of_users_limited, c.number_of_users, c.license_end_date, \
     c.create_time, c.target_user_count";
+
+/// Columns a page may be ordered by (see [`COMPANY_SEARCH`]) that it does not show.
+const ORDER_ONLY_COLUMNS: &str = "c.country_resource_id, c.status_id, c.license_start_date";
 
 const NAMES: &str = "(SELECT p.name FROM companies p WHERE p.id = c.parent_id) AS reseller_name, \
     (SELECT l.name FROM lookups l WHERE l.resource_id = c.industry_resource_id) AS industry_name, \

@@ -45,6 +45,10 @@ pub struct Field {
     pub kind: Kind,
     /// Whether `searchInputTextValue` looks at it.
     pub text_search: bool,
+    /// A column the database keeps equal to `LOWER(column)`. Case-insensitive matching on
+    /// PostgreSQL reads it instead of lower-casing every row, which was three quarters of a
+    /// 10,000-row company search there (see `companies.name_folded`).
+    pub folded: Option<&'static str>,
 }
 
 impl Field {
@@ -54,6 +58,22 @@ impl Field {
             column,
             kind: Kind::Text,
             text_search: true,
+            folded: None,
+        }
+    }
+    /// A text field with a lower-cased copy kept by the database (PostgreSQL only; SQLite's
+    /// `LIKE` ignores ASCII case by itself).
+    pub const fn text_folded(
+        name: &'static str,
+        column: &'static str,
+        folded: &'static str,
+    ) -> Self {
+        Self {
+            name,
+            column,
+            kind: Kind::Text,
+            text_search: true,
+            folded: Some(folded),
         }
     }
     pub const fn of(name: &'static str, column: &'static str, kind: Kind) -> Self {
@@ -62,6 +82,7 @@ impl Field {
             column,
             kind,
             text_search: false,
+            folded: None,
         }
     }
 }
@@ -97,13 +118,23 @@ impl Params {
         }
     }
 
-    /// `column` matches the lower-cased `LIKE` pattern `p` ignoring case. SQLite's `LIKE`
+    /// `field` matches the lower-cased `LIKE` pattern `p` ignoring case. SQLite's `LIKE`
     /// already ignores ASCII case, and lower-casing every row cost two thirds of a 10,000-row
-    /// scan there; on PostgreSQL `LOWER(column) LIKE` measured 26% faster than `ILIKE`.
-    fn like_ignoring_case(&self, column: &str, p: &str) -> String {
-        match self.backend {
-            Backend::Sqlite => format!("{column} LIKE {p} ESCAPE '\\'"),
-            Backend::Postgres => format!("LOWER({column}) LIKE {p} ESCAPE '\\'"),
+    /// scan there; on PostgreSQL `LOWER(column) LIKE` measured 26% faster than `ILIKE`, and a
+    /// stored lower-cased column another 2.5 times faster than that.
+    fn like_ignoring_case(&self, field: &Field, p: &str) -> String {
+        match (self.backend, field.folded) {
+            (Backend::Sqlite, _) => format!("{} LIKE {p} ESCAPE '\\'", field.column),
+            (Backend::Postgres, Some(folded)) => format!("{folded} LIKE {p} ESCAPE '\\'"),
+            (Backend::Postgres, None) => format!("LOWER({}) LIKE {p} ESCAPE '\\'", field.column),
+        }
+    }
+
+    /// The lower-cased value of `field`.
+    fn lowered(&self, field: &Field) -> String {
+        match (self.backend, field.folded) {
+            (Backend::Postgres, Some(folded)) => folded.to_owned(),
+            _ => format!("LOWER({})", field.column),
         }
     }
 
@@ -283,7 +314,7 @@ fn compile_filter(
             .fields
             .iter()
             .filter(|f| f.text_search)
-            .map(|f| params.like_ignoring_case(f.column, &pattern))
+            .map(|f| params.like_ignoring_case(f, &pattern))
             .collect();
         parts.extend(combine(ors, Join::Or));
     }
@@ -402,7 +433,7 @@ fn compile_item(
                 _ => format!("%{v}"),
             };
             let p = params.text(pattern);
-            Some(params.like_ignoring_case(col, &p))
+            Some(params.like_ignoring_case(field, &p))
         }
         (Kind::Text, Op::Include) => {
             let list: Vec<String> = split_list(&value)
@@ -411,7 +442,11 @@ fn compile_item(
             if list.is_empty() {
                 return bad(errors, "a comma-separated list");
             }
-            Some(format!("LOWER({col}) IN ({})", list.join(", ")))
+            Some(format!(
+                "{} IN ({})",
+                params.lowered(field),
+                list.join(", ")
+            ))
         }
         (Kind::Text, Op::Gt | Op::Lt | Op::Ge | Op::Le) => {
             let p = params.text(value.clone());

@@ -307,6 +307,78 @@ async fn the_form_is_validated_against_the_reference_data() {
 }
 
 #[tokio::test]
+async fn search_orders_by_every_listed_field_and_matches_names_ignoring_case() {
+    let app = TestApp::spawn().await;
+    let token = app.reseller_token().await;
+    let r = reference(&app, &token).await;
+    for name in ["ALPHA Corp", "alphabet soup", "Bravo"] {
+        api_create_company(&app, &token, &r, name).await;
+    }
+    let fields = [
+        "Name",
+        "CompanyName",
+        "ResourceId",
+        "CompanyResourceId",
+        "IndustryResourceId",
+        "LicenseTypeResourceId",
+        "CountryResourceId",
+        "NumberOfUsers",
+        "IsNumberOfUsersLimited",
+        "TargetUserCount",
+        "IsReseller",
+        "StatusId",
+        "LicenseEndDate",
+        "RenewalDate",
+        "LicenseStartDate",
+        "CreateTime",
+    ];
+    for field in fields {
+        for ascending in [true, false] {
+            let page = expect_data(
+                call(
+                    &app,
+                    Method::POST,
+                    "/api/companies/search",
+                    &token,
+                    None,
+                    Some(json!({"orderBy": field, "ascending": ascending})),
+                )
+                .await,
+            )
+            .await;
+            assert_eq!(page["totalNumberOfRecords"], 3, "orderBy {field}: {page}");
+        }
+    }
+    for (op, value, expected) in [
+        ("Contains", "lPhA", 2),
+        ("StartsWith", "ALPHABET", 1),
+        ("=", "bravo", 1),
+        ("Include", "BRAVO,alpha corp", 2),
+    ] {
+        let page = expect_data(call(&app, Method::POST, "/api/companies/search", &token, None,
+            Some(json!({"filter": {"filterGroups": [{"filterItems": [{"fieldName": "Name", "operator": op, "value": value}]}]}}))).await).await;
+        assert_eq!(
+            page["totalNumberOfRecords"], expected,
+            "Name {op} {value}: {page}"
+        );
+    }
+    let page = expect_data(
+        call(
+            &app,
+            Method::POST,
+            "/api/companies/search",
+            &token,
+            None,
+            Some(json!({"filter": {"searchInputTextValue": "ALPHAB"}})),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(page["results"][0]["companyName"], "alphabet soup", "{page}");
+    assert_eq!(page["totalNumberOfRecords"], 1);
+}
+
+#[tokio::test]
 async fn search_pages_filters_and_nests_children() {
     let app = TestApp::spawn().await;
     let token = app.reseller_token().await;
