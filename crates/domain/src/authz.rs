@@ -26,17 +26,33 @@ impl CompanyRef {
     }
 }
 
-/// An authenticated API client, as the bearer check established it.
+/// Who is calling: a REST API client with a bearer token, or a system user signed in to the
+/// console. Both are authorized the same way, by the permissions their roles grant.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Principal {
+    Client { key: i64, client_id: ClientId },
+    User { key: i64, resource_id: ResourceId },
+}
+
+impl Principal {
+    /// The signed-in user's database key, when the caller is one.
+    pub fn user_key(&self) -> Option<i64> {
+        match self {
+            Principal::User { key, .. } => Some(*key),
+            Principal::Client { .. } => None,
+        }
+    }
+}
+
+/// An authenticated caller, as the authorization step established it.
 #[derive(Debug, Clone)]
 pub struct Caller {
-    /// Database key of the client.
-    pub client_key: i64,
-    pub client_id: ClientId,
-    /// The company the client belongs to.
+    pub principal: Principal,
+    /// The company the caller belongs to.
     pub company: CompanyRef,
-    /// The client may act on companies below its own (a reseller).
+    /// The caller may act on companies below its own (a reseller).
     pub reseller_access: bool,
-    /// The client may act on every company (the platform).
+    /// The caller may act on every company (the platform).
     pub root_access: bool,
     pub permissions: PermissionSet,
 }
@@ -150,8 +166,10 @@ mod tests {
 
     fn caller(company: CompanyRef, reseller: bool) -> Caller {
         Caller {
-            client_key: 1,
-            client_id: ClientId::generate(),
+            principal: Principal::Client {
+                key: 1,
+                client_id: ClientId::generate(),
+            },
             company,
             reseller_access: reseller,
             root_access: false,

@@ -270,7 +270,7 @@ fn issue(
     }
     state
         .token_limiter
-        .check(&entry.caller.client_key)
+        .check(&entry.key)
         .map_err(TokenError::too_many)?;
 
     let lifetime = state.config.token_lifetime_seconds;

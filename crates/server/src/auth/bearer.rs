@@ -70,7 +70,7 @@ fn authenticate(
     }
     state
         .api_limiter
-        .check(&entry.caller.client_key)
+        .check(&entry.key)
         .map_err(ApiError::too_many_requests)?;
     entry.caller.require(permission)?;
     Ok(entry.caller.clone())

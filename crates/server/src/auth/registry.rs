@@ -11,20 +11,22 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
 use arc_swap::ArcSwap;
-use latchkey_domain::authz::Caller;
+use latchkey_domain::authz::{Caller, CompanyRef, Principal};
 use latchkey_domain::ids::{ClientId, ResourceId};
 use latchkey_domain::ip::IpAllowList;
 use latchkey_domain::permission::{PermissionSet, Tier};
 use latchkey_domain::role::BuiltInRole;
 use latchkey_domain::secret::SecretDigest;
 use latchkey_store::Store;
-use latchkey_store::clients::{ClientAuthRow, STATUS_ACTIVE};
+use latchkey_store::clients::{ClientAuthRow, RoleGrant, STATUS_ACTIVE};
 use serde_json::{Map, Value, json};
 
 use crate::routes::Catalog;
 
 /// One client, ready to authenticate and to have a token minted.
 pub struct ClientEntry {
+    pub key: i64,
+    pub client_id: ClientId,
     pub resource_id: ResourceId,
     pub secret_digest: SecretDigest,
     pub active: bool,
@@ -83,7 +85,7 @@ impl ClientRegistry {
         for row in rows {
             match self.entry(row) {
                 Ok(entry) => {
-                    map.insert(entry.caller.client_id.as_str().to_owned(), Arc::new(entry));
+                    map.insert(entry.client_id.as_str().to_owned(), Arc::new(entry));
                 }
                 Err(e) => {
                     tracing::error!(error = %e, "skipping a client whose stored data is invalid")
@@ -105,34 +107,10 @@ impl ClientRegistry {
             None
         };
 
-        // Built-in roles grant whole tiers of the route table; custom roles grant the keys they
-        // list that still name a route.
-        let mut keys = std::collections::BTreeSet::new();
-        let mut reseller_tier = row
-            .roles
-            .iter()
-            .any(|r| r.built_in.is_some_and(BuiltInRole::reseller_access));
-        for role in &row.roles {
-            for entry in self.catalog.entries() {
-                let granted = match role.built_in {
-                    Some(built_in) => built_in.grants(entry.tier),
-                    None => role.permissions.iter().any(|k| k == &entry.key),
-                };
-                if granted {
-                    // A reseller-tier grant means something only in a reseller's company.
-                    if entry.tier == Tier::Reseller
-                        && !row.company.is_reseller
-                        && !row.company_is_root
-                    {
-                        continue;
-                    }
-                    reseller_tier |= entry.tier == Tier::Reseller;
-                    keys.insert(entry.key.clone());
-                }
-            }
-        }
-        let permissions = PermissionSet::new(keys);
-        let reseller_access = reseller_tier && (row.company.is_reseller || row.company_is_root);
+        let Grant {
+            permissions,
+            reseller_access,
+        } = grant(&self.catalog, &row.roles, &row.company, row.company_is_root);
 
         let role_names: Vec<&str> = row.roles.iter().map(|r| r.name.as_str()).collect();
         let role = match role_names.as_slice() {
@@ -188,14 +166,19 @@ impl ClientRegistry {
         claims_prefix.push(',');
 
         let permissions_json = serde_json::to_string(&permissions.to_vec())?;
+        let client_id = ClientId::from_stored(row.client_id.as_str().to_owned());
         Ok(ClientEntry {
+            key: row.key,
+            client_id: client_id.clone(),
             resource_id: row.resource_id,
             secret_digest: row.secret_digest,
             active: row.status_id == STATUS_ACTIVE,
             allowed_ips,
             caller: Caller {
-                client_key: row.key,
-                client_id: ClientId::from_stored(row.client_id.as_str().to_owned()),
+                principal: Principal::Client {
+                    key: row.key,
+                    client_id,
+                },
                 company: row.company,
                 reseller_access,
                 root_access: row.company_is_root,
@@ -204,5 +187,42 @@ impl ClientRegistry {
             claims_prefix,
             permissions_json,
         })
+    }
+}
+
+/// What a set of roles grants in a company.
+pub struct Grant {
+    pub permissions: PermissionSet,
+    /// The holder may act on the companies below its own.
+    pub reseller_access: bool,
+}
+
+/// The permissions `roles` grant a client or a system user of `company`. Built-in roles grant
+/// whole tiers of the route table; custom roles grant the keys they list that still name a
+/// route. A reseller-tier grant means something only in a reseller's (or the platform's) company.
+pub fn grant(catalog: &Catalog, roles: &[RoleGrant], company: &CompanyRef, is_root: bool) -> Grant {
+    let may_resell = company.is_reseller || is_root;
+    let mut keys = std::collections::BTreeSet::new();
+    let mut reseller_tier = roles
+        .iter()
+        .any(|r| r.built_in.is_some_and(BuiltInRole::reseller_access));
+    for role in roles {
+        for entry in catalog.entries() {
+            let granted = match role.built_in {
+                Some(built_in) => built_in.grants(entry.tier),
+                None => role.permissions.iter().any(|k| k == &entry.key),
+            };
+            if granted {
+                if entry.tier == Tier::Reseller && !may_resell {
+                    continue;
+                }
+                reseller_tier |= entry.tier == Tier::Reseller;
+                keys.insert(entry.key.clone());
+            }
+        }
+    }
+    Grant {
+        permissions: PermissionSet::new(keys),
+        reseller_access: reseller_tier && may_resell,
     }
 }
