@@ -7,13 +7,18 @@
 //! - [`ip`]: per-client IP allow-lists (addresses and CIDR ranges, IPv4 and IPv6).
 //! - [`permission`]: permission keys (`companies/search|POST`) and who may hold them.
 //! - [`role`]: the built-in roles.
+//! - [`user`]: system users' fields (email, names, phone), checked at the edge.
+//! - [`password`]: Argon2id password hashes, the password policy, one-time set-password
+//!   tokens and sign-in lockout.
 //! - [`authz`]: the caller, and the [`authz::CompanyScope`] that only the authorization check can
 //!   build; store functions on tenant data require one, so a handler cannot skip the check.
 
 pub mod authz;
 pub mod ids;
 pub mod ip;
+pub mod password;
 pub mod permission;
 pub mod role;
 pub mod secret;
 pub mod time;
+pub mod user;

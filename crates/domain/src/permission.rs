@@ -18,6 +18,9 @@ pub enum Tier {
     Reseller,
     /// Platform operations.
     Root,
+    /// Called without a bearer token (the one-time-link password endpoints): no permission
+    /// guards them, so they are not permissions and no role lists them.
+    Public,
 }
 
 /// The key of one operation, e.g. `companies/my|GET`.
