@@ -214,7 +214,10 @@ mod tests {
         let h = hash(&p).expect("hash");
         assert!(h.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{h}");
         assert!(verify(&p, Some(&h)));
-        assert!(!verify(&Password::presented("wrong horse battery"), Some(&h)));
+        assert!(!verify(
+            &Password::presented("wrong horse battery"),
+            Some(&h)
+        ));
         assert!(!verify(&p, None), "no stored hash never verifies");
         assert!(!verify(&p, Some("not a phc string")));
         assert_ne!(hash(&p).expect("hash"), h, "salts differ");
@@ -228,9 +231,12 @@ mod tests {
             vec!["The password must be between 12 and 128 characters long"]
         );
         assert!(Password::new_for(&"x".repeat(129), "a@b.c").is_err());
-        assert!(Password::new_for(&"é".repeat(128), "a@b.c").is_ok(), "characters, not bytes");
-        let email = Password::new_for("Jane.Doe@Example.com", "jane.doe@example.com")
-            .expect_err("email");
+        assert!(
+            Password::new_for(&"é".repeat(128), "a@b.c").is_ok(),
+            "characters, not bytes"
+        );
+        let email =
+            Password::new_for("Jane.Doe@Example.com", "jane.doe@example.com").expect_err("email");
         assert_eq!(email, vec!["The password must not be your email address"]);
         assert!(Password::new_for("tab\tinside-the-password", "a@b.c").is_err());
     }

@@ -368,7 +368,7 @@ impl Store {
                 if children == 1 { "y" } else { "ies" }
             )));
         }
-        // Roles owned elsewhere but held by this company's clients go with the clients; roles
+        // Roles owned elsewhere but held by this company's clients and users go with them; roles
         // this company owns and shared with others must be released by those holders first.
         sqlx::query(
             "DELETE FROM api_client_roles WHERE client_id IN (SELECT id FROM api_clients WHERE company_id = $1)",
@@ -376,8 +376,15 @@ impl Store {
         .bind(scope.company_id())
         .execute(&mut *tx)
         .await?;
+        sqlx::query(
+            "DELETE FROM system_user_roles WHERE user_id IN (SELECT id FROM system_users WHERE company_id = $1)",
+        )
+        .bind(scope.company_id())
+        .execute(&mut *tx)
+        .await?;
         let held_elsewhere: i64 = sqlx::query(
-            "SELECT COUNT(*) AS n FROM api_client_roles cr JOIN roles r ON r.id = cr.role_id WHERE r.company_id = $1",
+            "SELECT (SELECT COUNT(*) FROM api_client_roles cr JOIN roles r ON r.id = cr.role_id WHERE r.company_id = $1) \
+             + (SELECT COUNT(*) FROM system_user_roles ur JOIN roles r ON r.id = ur.role_id WHERE r.company_id = $1) AS n",
         )
         .bind(scope.company_id())
         .fetch_one(&mut *tx)
@@ -385,7 +392,7 @@ impl Store {
         .try_get("n")?;
         if held_elsewhere > 0 {
             return Err(StoreError::Refused(format!(
-                "{held_elsewhere} client(s) of other companies hold roles this company shared; remove those roles first"
+                "{held_elsewhere} client(s) or user(s) of other companies hold roles this company shared; remove those roles first"
             )));
         }
         sqlx::query(

@@ -6,10 +6,10 @@
 //! SQLite accepts too. Migrations live in parallel folders with identical names and run at
 //! start-up.
 //!
-//! One file per resource: [`companies`], [`clients`], [`roles`], [`keys`], and [`meta`] for
-//! counters that tell other processes something changed. Functions that touch tenant data take
-//! a [`latchkey_domain::authz::CompanyScope`] or [`latchkey_domain::authz::Reach`], which only
-//! the authorization step can build.
+//! One file per resource: [`companies`], [`clients`], [`roles`], [`system_users`], [`keys`],
+//! and [`meta`] for counters that tell other processes something changed. Functions that touch
+//! tenant data take a [`latchkey_domain::authz::CompanyScope`] or
+//! [`latchkey_domain::authz::Reach`], which only the authorization step can build.
 
 pub mod bootstrap;
 pub mod clients;
@@ -21,6 +21,7 @@ pub mod lookups;
 pub mod meta;
 pub mod roles;
 pub mod search;
+pub mod system_users;
 
 pub use error::StoreError;
 

@@ -341,6 +341,17 @@ impl Store {
                 "The role is assigned to {holders} REST API client(s); remove it from them before deleting it"
             )));
         }
+        let users: i64 =
+            sqlx::query("SELECT COUNT(*) AS n FROM system_user_roles WHERE role_id = $1")
+                .bind(key)
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get("n")?;
+        if users > 0 {
+            return Err(StoreError::Refused(format!(
+                "The role is assigned to {users} user(s); remove it from them before deleting it"
+            )));
+        }
         sqlx::query("DELETE FROM roles WHERE id = $1")
             .bind(key)
             .execute(&mut *tx)
