@@ -7,15 +7,20 @@ use clap::Subcommand;
 use latchkey_domain::authz::{CompanyRef, operator_scope};
 use latchkey_domain::ids::{ClientId, ResourceId};
 use latchkey_domain::ip::IpAllowList;
+use latchkey_domain::password::{OneTimeToken, TokenPurpose};
 use latchkey_domain::role::BuiltInRole;
 use latchkey_domain::secret::ClientSecret;
+use latchkey_domain::user::{Email, parse_name, parse_phone};
 use latchkey_server::Config;
 use latchkey_server::crypto::keys::Algorithm;
 use latchkey_server::crypto::ring;
 use latchkey_server::crypto::seal::MasterKey;
+use latchkey_server::mail::password_link;
 use latchkey_store::Store;
 use latchkey_store::clients::{NewClient, STATUS_ACTIVE, STATUS_INACTIVE};
 use latchkey_store::companies::NewCompany;
+use latchkey_store::roles::AvailableRole;
+use latchkey_store::system_users::NewUser;
 use serde_json::json;
 
 #[derive(Subcommand)]
@@ -29,6 +34,11 @@ pub enum AdminCommand {
     Client {
         #[command(subcommand)]
         command: ClientCommand,
+    },
+    /// System users: the people who sign in to the console.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
     },
     /// Token signing keys.
     Keys {
@@ -76,6 +86,35 @@ pub enum ClientCommand {
 }
 
 #[derive(Subcommand)]
+pub enum UserCommand {
+    /// Create a user and print a one-time link with which they set their password (valid for
+    /// 7 days). No email is sent.
+    Create {
+        /// Resource id of the user's company.
+        #[arg(long)]
+        company: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        first_name: String,
+        #[arg(long)]
+        last_name: String,
+        #[arg(long)]
+        phone: Option<String>,
+        /// A role available to the company, by name or resource id; repeat for several.
+        /// [default: Company Admin]
+        #[arg(long)]
+        role: Vec<String>,
+    },
+    /// Print a one-time link with which a user sets a new password: valid for 1 hour (7 days
+    /// if they never set one). Earlier links of the user stop working.
+    PasswordLink {
+        #[arg(long)]
+        email: String,
+    },
+}
+
+#[derive(Subcommand)]
 pub enum KeysCommand {
     /// Create a new signing key and make it active; the old key stays published until its
     /// tokens have expired.
@@ -95,6 +134,7 @@ pub async fn run(config: Config, command: AdminCommand) -> anyhow::Result<()> {
     let result = match command {
         AdminCommand::Company { command } => company(&store, command).await,
         AdminCommand::Client { command } => client(&store, &master, command).await,
+        AdminCommand::User { command } => user(&store, &master, &config, command).await,
         AdminCommand::Keys { command } => keys(&store, &master, &config, command).await,
     };
     store.close().await;
@@ -223,6 +263,118 @@ async fn set_status(store: &Store, client_id: &str, status: i64) -> anyhow::Resu
         }
     );
     Ok(())
+}
+
+async fn user(
+    store: &Store,
+    master: &MasterKey,
+    config: &Config,
+    command: UserCommand,
+) -> anyhow::Result<()> {
+    let hasher = master.secret_hasher();
+    match command {
+        UserCommand::Create {
+            company,
+            email,
+            first_name,
+            last_name,
+            phone,
+            role,
+        } => {
+            let company = company_by_id(store, &company).await?;
+            let email = Email::parse(&email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
+            let first_name =
+                parse_name(Some(&first_name), "--first-name").map_err(|e| anyhow::anyhow!(e))?;
+            let last_name =
+                parse_name(Some(&last_name), "--last-name").map_err(|e| anyhow::anyhow!(e))?;
+            let phone_number = phone
+                .map(|p| parse_phone(Some(&p)).map_err(|e| anyhow::anyhow!("--phone: {e}")))
+                .transpose()?;
+            let wanted = if role.is_empty() {
+                vec![BuiltInRole::CompanyAdmin.name().to_owned()]
+            } else {
+                role
+            };
+            let available = store.available_roles(&company).await?;
+            let mut roles: Vec<&AvailableRole> = Vec::new();
+            for want in &wanted {
+                let found = available
+                    .iter()
+                    .find(|r| {
+                        r.name.eq_ignore_ascii_case(want.trim()) || r.resource_id == want.trim()
+                    })
+                    .ok_or_else(|| {
+                        anyhow::anyhow!(
+                            "--role {want} is not available to {}; available: {}",
+                            company.name,
+                            available
+                                .iter()
+                                .map(|r| r.name.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )
+                    })?;
+                if !roles.iter().any(|r| r.key == found.key) {
+                    roles.push(found);
+                }
+            }
+            let new = NewUser {
+                first_name,
+                last_name,
+                email: email.clone(),
+                phone_number,
+                status_id: latchkey_domain::user::STATUS_ACTIVE,
+                role_keys: roles.iter().map(|r| r.key).collect(),
+            };
+            let (key, resource_id) = store
+                .create_user(&operator_scope(company.clone()), &new)
+                .await?;
+            let token = OneTimeToken::generate();
+            let expires_at = store
+                .issue_password_token(key, &token.digest(&hasher), TokenPurpose::Create)
+                .await?;
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&json!({
+                    "resourceId": resource_id.as_str(),
+                    "email": email.as_str(),
+                    "companyResourceId": company.resource_id.as_str(),
+                    "roles": roles.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(),
+                    "link": password_link(&config.public_base(), &token, TokenPurpose::Create),
+                    "expiresAt": latchkey_domain::time::millis_to_rfc3339(expires_at),
+                }))?
+            );
+            eprintln!("Give the link to the user: it works once, to set their password.");
+            Ok(())
+        }
+        UserCommand::PasswordLink { email } => {
+            let user = store
+                .user_by_email(&email)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("no user with the email {}", email.trim()))?;
+            let purpose = if user.credentials.password_hash.is_some() {
+                TokenPurpose::Reset
+            } else {
+                TokenPurpose::Create
+            };
+            let token = OneTimeToken::generate();
+            let expires_at = store
+                .issue_password_token(user.key, &token.digest(&hasher), purpose)
+                .await?;
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&json!({
+                    "resourceId": user.resource_id.as_str(),
+                    "email": user.email.as_str(),
+                    "purpose": purpose.as_str(),
+                    "link": password_link(&config.public_base(), &token, purpose),
+                    "expiresAt": latchkey_domain::time::millis_to_rfc3339(expires_at),
+                }))?
+            );
+            eprintln!("Give the link to the user: it works once; earlier links no longer work.");
+            Ok(())
+        }
+    }
 }
 
 async fn keys(

@@ -110,6 +110,12 @@ async fn serve(config: Config) -> anyhow::Result<()> {
             "first start: created the platform, a reseller and its API client; its credentials are in this file (shown once, mode 0600)"
         );
     }
+    if let Some(path) = &app.initial_admin_link {
+        tracing::warn!(
+            file = %path.display(),
+            "first start: created the platform administrator; the link to set their password is in this file (valid 7 days, mode 0600)"
+        );
+    }
     tracing::info!(address = %app.local_addr(), issuer = %app.issuer(), "listening");
     app.run(shutdown).await?;
     tracing::info!("stopped");

@@ -5,6 +5,7 @@
 //! - [`oauth`]: the token endpoint's success body and its RFC 6749 §5.2 error body.
 //! - [`discovery`]: OpenID provider metadata and the JWKS document.
 //! - [`companies`]: company DTOs, named and shaped as in the Keepnet contract.
+//! - [`system_users`]: system users ("People"), their roles and passwords.
 //!
 //! Field names follow the contract (camelCase on `/api`, snake_case in OAuth bodies); the
 //! structs are the single place where that spelling is decided.
@@ -18,5 +19,6 @@ pub mod lookups;
 pub mod oauth;
 pub mod roles;
 pub mod search;
+pub mod system_users;
 
 pub use envelope::{ResultStatus, ServiceResult};

@@ -1,7 +1,7 @@
 //! Configuration: defaults → TOML file → `LATCHKEY_*` environment → command-line flags, each
 //! layer overriding the one before. Secrets may come from files: `LATCHKEY_DATABASE_URL_FILE`,
-//! `LATCHKEY_MASTER_KEY_FILE`. Unknown `LATCHKEY_*` variables are reported, because a typo in
-//! a variable name otherwise fails silently.
+//! `LATCHKEY_MASTER_KEY_FILE`, `LATCHKEY_SMTP_URL_FILE`. Unknown `LATCHKEY_*` variables are
+//! reported, because a typo in a variable name otherwise fails silently.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -49,6 +49,22 @@ pub struct Config {
     pub log_format: String,
     /// A tracing filter, e.g. `info` or `latchkey_server=debug`.
     pub log: String,
+    /// The mail server for system users' set-password and information emails:
+    /// `smtp://host:25` (plain), `smtp://user:pass@host:587?tls=required` (STARTTLS) or
+    /// `smtps://user:pass@host` (TLS). Empty: no mail is sent, and operators hand out links
+    /// with `latchkey admin user password-link`.
+    pub smtp_url: String,
+    /// The `From` of those emails.
+    pub smtp_from: String,
+    /// The base URL of links in emails (`{public_url}/console/password?token=…`); empty means
+    /// the issuer.
+    pub public_url: String,
+    /// The email of the first platform administrator, created on the first start.
+    pub bootstrap_admin_email: String,
+    /// Sign-in and password-link attempts per second allowed from one address (0 = unlimited),
+    /// and the burst. Every attempt costs an Argon2 hash.
+    pub rate_limit_sign_in_per_second: u32,
+    pub rate_limit_sign_in_burst: u32,
 }
 
 impl std::fmt::Debug for Config {
@@ -72,6 +88,10 @@ impl std::fmt::Debug for Config {
                     "<redacted>"
                 },
             )
+            .field("smtp_url", &latchkey_store::redact_url(&self.smtp_url))
+            .field("smtp_from", &self.smtp_from)
+            .field("public_url", &self.public_url)
+            .field("bootstrap_admin_email", &self.bootstrap_admin_email)
             .finish_non_exhaustive()
     }
 }
@@ -97,12 +117,18 @@ impl Default for Config {
             master_key: String::new(),
             log_format: "json".into(),
             log: "info".into(),
+            smtp_url: String::new(),
+            smtp_from: "Latchkey <latchkey@localhost>".into(),
+            public_url: String::new(),
+            bootstrap_admin_email: "admin@localhost".into(),
+            rate_limit_sign_in_per_second: 1,
+            rate_limit_sign_in_burst: 10,
         }
     }
 }
 
 /// Keys that may be given as `LATCHKEY_<KEY>_FILE`, holding the value in a file.
-const FILE_KEYS: &[&str] = &["database_url", "master_key"];
+const FILE_KEYS: &[&str] = &["database_url", "master_key", "smtp_url"];
 
 impl Config {
     /// Loads the layers. `overrides` are the flags given on the command line (already
@@ -180,7 +206,25 @@ impl Config {
             "change_poll_ms must be at least 50"
         );
         self.issuer = self.issuer.trim_end_matches('/').to_owned();
+        self.public_url = self.public_url.trim().trim_end_matches('/').to_owned();
+        latchkey_domain::user::Email::parse(&self.bootstrap_admin_email)
+            .map_err(|e| anyhow::anyhow!("bootstrap_admin_email: {e}"))?;
         Ok(())
+    }
+
+    /// The base of links in emails for a server whose issuer is `issuer`.
+    pub fn public_url_for(&self, issuer: &str) -> String {
+        if self.public_url.is_empty() {
+            issuer.to_owned()
+        } else {
+            self.public_url.clone()
+        }
+    }
+
+    /// The base of links for tools that do not bind a listener (`latchkey admin`): the public
+    /// URL, else the issuer, else the listen address.
+    pub fn public_base(&self) -> String {
+        self.public_url_for(&self.issuer_for(self.listen))
     }
 
     /// The issuer for a server bound to `bound` (known only after binding, for port 0).

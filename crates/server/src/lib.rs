@@ -17,6 +17,7 @@ pub mod crypto;
 pub mod discovery;
 pub mod docs;
 pub mod error;
+pub mod mail;
 pub mod openapi;
 pub mod ops;
 pub mod routes;
@@ -59,6 +60,8 @@ pub struct Application {
     state: AppState,
     /// Set when this start created the initial tenancy.
     pub initial_credentials: Option<std::path::PathBuf>,
+    /// Set when this start created the first administrator: the file with their link.
+    pub initial_admin_link: Option<std::path::PathBuf>,
 }
 
 impl Application {
@@ -82,8 +85,17 @@ impl Application {
             })?;
         let hasher = master.secret_hasher();
         let sealer = master.sealer();
-        let initial_credentials =
-            bootstrap::run(&store, &hasher, &config.data_dir, &issuer).await?;
+        let public_url = config.public_url_for(&issuer);
+        let mailer = mail::Mailer::new(&config, public_url.clone())?;
+        let first_start = bootstrap::run(
+            &store,
+            &hasher,
+            &config.data_dir,
+            &issuer,
+            &config.bootstrap_admin_email,
+            &public_url,
+        )
+        .await?;
 
         let keys = KeyRing::load(
             &store,
@@ -116,6 +128,14 @@ impl Application {
                 config.rate_limit_api_per_second,
                 config.rate_limit_api_burst,
             ),
+            sign_in_limiter: Limiter::new(
+                config.rate_limit_sign_in_per_second,
+                config.rate_limit_sign_in_burst,
+            ),
+            password_work: tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get),
+            ),
+            mailer,
             verified_tokens: quick_cache::sync::Cache::new(100_000),
             metrics: metrics_handle(),
             config,
@@ -133,7 +153,8 @@ impl Application {
             listener,
             router,
             state,
-            initial_credentials,
+            initial_credentials: first_start.as_ref().map(|f| f.credentials.clone()),
+            initial_admin_link: first_start.map(|f| f.admin_link),
         })
     }
 
@@ -259,6 +280,7 @@ async fn watch_for_changes(state: AppState) {
             state.token_limiter.forget_idle();
             state.token_failure_limiter.forget_idle();
             state.api_limiter.forget_idle();
+            state.sign_in_limiter.forget_idle();
         }
     }
 }

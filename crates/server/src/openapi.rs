@@ -2,7 +2,8 @@
 //!
 //! Every row of [`crate::routes::table`] contributes its path, method, summary, tag, parameters
 //! and body schemas (from its `#[utoipa::path]`), and its permission key as the
-//! `x-permission` extension, so the document can never disagree with the router.
+//! `x-permission` extension (public operations, which take no token, have none), so the
+//! document can never disagree with the router.
 
 use axum::extract::State;
 use axum::http::{HeaderValue, header};
@@ -35,12 +36,15 @@ pub fn document(table: &[ApiRoute], issuer: &str) -> OpenApi {
         let mut operation = route.operation.clone();
         // Handler names repeat across resources (`create`, `search`); method and path do not.
         operation.operation_id = Some(operation_id(route.method.as_str(), &route.path));
-        let permission = ExtensionsBuilder::new()
-            .add("x-permission", route.key.clone())
-            .build();
-        match operation.extensions.as_mut() {
-            Some(existing) => existing.merge(permission),
-            None => operation.extensions = Some(permission),
+        // Public operations (no bearer token) demand no permission.
+        if route.tier != latchkey_domain::permission::Tier::Public {
+            let permission = ExtensionsBuilder::new()
+                .add("x-permission", route.key.clone())
+                .build();
+            match operation.extensions.as_mut() {
+                Some(existing) => existing.merge(permission),
+                None => operation.extensions = Some(permission),
+            }
         }
         paths.add_path_operation(&route.path, vec![method], operation);
         schemas.extend(route.schemas.iter().cloned());

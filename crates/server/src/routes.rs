@@ -85,6 +85,7 @@ fn operations(paths: &Paths) -> Vec<(String, Method, Operation)> {
 
 /// The table.
 pub fn table() -> Vec<ApiRoute> {
+    use api::system_users as users;
     use api::{clients, companies, company_groups as groups, permissions, roles};
     let mut table = vec![
         ApiRoute::new(Tier::Company, routes!(companies::my)),
@@ -123,6 +124,21 @@ pub fn table() -> Vec<ApiRoute> {
         ApiRoute::new(Tier::Company, routes!(roles::create)),
         ApiRoute::new(Tier::Company, routes!(roles::update)),
         ApiRoute::new(Tier::Company, routes!(roles::delete)),
+        ApiRoute::new(Tier::Company, routes!(users::create)),
+        ApiRoute::new(Tier::Company, routes!(users::update)),
+        ApiRoute::new(Tier::Company, routes!(users::delete)),
+        ApiRoute::new(Tier::Company, routes!(users::bulk_delete)),
+        ApiRoute::new(Tier::Company, routes!(users::search)),
+        ApiRoute::new(Tier::Company, routes!(users::export)),
+        ApiRoute::new(Tier::Company, routes!(users::add_role)),
+        ApiRoute::new(Tier::Company, routes!(users::remove_role)),
+        ApiRoute::new(Tier::Company, routes!(users::send_reset_link)),
+        ApiRoute::new(Tier::Company, routes!(users::send_information_email)),
+        ApiRoute::new(Tier::Company, routes!(users::change_password)),
+        ApiRoute::new(Tier::Company, routes!(users::settings)),
+        ApiRoute::new(Tier::Company, routes!(users::update_settings)),
+        ApiRoute::new(Tier::Public, routes!(users::reset_password)),
+        ApiRoute::new(Tier::Public, routes!(users::create_password)),
     ];
     table.extend(api::reference::routes());
     table
@@ -145,9 +161,11 @@ pub struct CatalogEntry {
 }
 
 impl Catalog {
+    /// Every row except the public ones: they demand no permission, so none can be granted.
     pub fn from_table(table: &[ApiRoute]) -> Self {
         let entries = table
             .iter()
+            .filter(|r| r.tier != Tier::Public)
             .map(|r| CatalogEntry {
                 key: r.key.clone(),
                 resource_id: permission_resource_id(&r.key),
@@ -171,10 +189,16 @@ impl Catalog {
     }
 }
 
-/// The `/api` router: each route wrapped in the authorization step with its permission key.
+/// The `/api` router: each route wrapped in the authorization step with its permission key,
+/// except public routes, which take no bearer token.
 pub fn api_router(table: Vec<ApiRoute>, state: AppState) -> Router<AppState> {
     let mut router = Router::new();
     for route in table {
+        let path = routing_path(&route.path);
+        if route.tier == Tier::Public {
+            router = router.route(&path, route.router);
+            continue;
+        }
         let permission = Arc::new(Permission(route.key));
         let layered = route
             .router
@@ -182,9 +206,31 @@ pub fn api_router(table: Vec<ApiRoute>, state: AppState) -> Router<AppState> {
                 (state.clone(), permission),
                 authorize,
             ));
-        router = router.route(&route.path, layered);
+        router = router.route(&path, layered);
     }
     router
+}
+
+/// The path the router matches: parameters renamed by position (`{p0}`, `{p1}`, …). The
+/// contract names one segment differently in neighbouring paths
+/// (`/system-users/{resourceId}/role` beside `/system-users/{userResourceId}/role/{roleResourceId}`),
+/// which the router refuses; handlers take parameters by position, and permission keys and the
+/// OpenAPI document keep the contract's names.
+fn routing_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    let mut n = 0;
+    let mut rest = path;
+    while let Some(open) = rest.find('{') {
+        let Some(close) = rest[open..].find('}') else {
+            break;
+        };
+        out.push_str(&rest[..open]);
+        out.push_str(&format!("{{p{n}}}"));
+        n += 1;
+        rest = &rest[open + close + 1..];
+    }
+    out.push_str(rest);
+    out
 }
 
 #[cfg(test)]
@@ -205,5 +251,38 @@ mod tests {
             assert!(r.key.ends_with(&format!("|{}", r.method)), "{}", r.key);
         }
         assert!(seen.contains("companies/my|GET"));
+    }
+
+    #[test]
+    fn public_routes_are_not_permissions() {
+        let table = table();
+        let catalog = Catalog::from_table(&table);
+        let public: Vec<&str> = table
+            .iter()
+            .filter(|r| r.tier == Tier::Public)
+            .map(|r| r.key.as_str())
+            .collect();
+        assert_eq!(
+            public,
+            [
+                "system-users/reset-password|POST",
+                "system-users/create-password|POST"
+            ]
+        );
+        assert!(
+            catalog
+                .entries()
+                .iter()
+                .all(|e| !public.contains(&e.key.as_str()))
+        );
+    }
+
+    #[test]
+    fn routing_paths_name_parameters_by_position() {
+        assert_eq!(
+            routing_path("/api/system-users/{userResourceId}/role/{roleResourceId}"),
+            "/api/system-users/{p0}/role/{p1}"
+        );
+        assert_eq!(routing_path("/api/companies/my"), "/api/companies/my");
     }
 }

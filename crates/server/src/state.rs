@@ -13,6 +13,7 @@ use crate::auth::registry::ClientRegistry;
 use crate::config::Config;
 use crate::crypto::ring::{KeyRing, VerifiedClaims};
 use crate::crypto::seal::Sealer;
+use crate::mail::Mailer;
 use crate::routes::Catalog;
 
 #[derive(Clone)]
@@ -30,6 +31,12 @@ pub struct Inner {
     pub token_limiter: Limiter<i64>,
     pub token_failure_limiter: Limiter<IpAddr>,
     pub api_limiter: Limiter<i64>,
+    /// Sign-in and one-time-link attempts, per caller address.
+    pub sign_in_limiter: Limiter<IpAddr>,
+    /// Argon2 hashes running at once, at most one per core: each takes 19 MiB and tens of
+    /// milliseconds, and a burst of sign-ins must queue rather than exhaust memory.
+    pub password_work: tokio::sync::Semaphore,
+    pub mailer: Mailer,
     /// Tokens whose signature and claims have been verified, by SHA-256 of the token.
     pub verified_tokens: quick_cache::sync::Cache<[u8; 32], VerifiedClaims>,
     pub metrics: PrometheusHandle,

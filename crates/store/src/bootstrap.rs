@@ -1,20 +1,34 @@
 //! The first start: an empty database gets its platform root, one reseller and that reseller's
-//! first API client, all in one transaction, so a crash leaves either everything or nothing.
+//! first API client, and the first platform administrator with a link to set their password,
+//! all in one transaction, so a crash leaves either everything or nothing.
 
 use latchkey_domain::authz::CompanyRef;
 use latchkey_domain::ids::ResourceId;
+use latchkey_domain::password::TokenPurpose;
+use latchkey_domain::secret::SecretDigest;
+use latchkey_domain::time::now_millis;
 use sqlx::Row;
 
 use crate::clients::{NewClient, insert_client};
 use crate::companies::insert_company;
 use crate::error::OnUnique;
 use crate::meta::{CLIENTS_REVISION, bump};
+use crate::system_users::{NewUser, insert_password_token, insert_user};
 use crate::{Store, StoreError};
 
 pub struct Bootstrapped {
     pub root: CompanyRef,
     pub reseller: CompanyRef,
     pub client: ResourceId,
+    /// The administrator's resource id and when their set-password link expires.
+    pub admin: Option<(ResourceId, i64)>,
+}
+
+/// The first platform administrator: a user of the root company with the Reseller role
+/// (`user.role_keys` is ignored), and the digest of their set-password link's token.
+pub struct BootstrapAdmin {
+    pub user: NewUser,
+    pub token_digest: SecretDigest,
 }
 
 impl Store {
@@ -25,6 +39,7 @@ impl Store {
         root_name: &str,
         reseller_name: &str,
         client: NewClient,
+        admin: Option<BootstrapAdmin>,
     ) -> Result<Option<Bootstrapped>, StoreError> {
         if self.root_company().await?.is_some() {
             return Ok(None);
@@ -48,6 +63,25 @@ impl Store {
             ..client
         };
         let (_, client) = insert_client(&mut tx, reseller.id, &client).await?;
+        let admin = match admin {
+            Some(admin) => {
+                let user = NewUser {
+                    role_keys: vec![role],
+                    ..admin.user
+                };
+                let (key, id) = insert_user(&mut tx, root.id, &user).await?;
+                let expires_at = insert_password_token(
+                    &mut tx,
+                    key,
+                    &admin.token_digest,
+                    TokenPurpose::Create,
+                    now_millis(),
+                )
+                .await?;
+                Some((id, expires_at))
+            }
+            None => None,
+        };
         bump(&mut *tx, CLIENTS_REVISION).await?;
         let committed = tx.commit().await.on_unique("the platform root");
         match committed {
@@ -55,6 +89,7 @@ impl Store {
                 root,
                 reseller,
                 client,
+                admin,
             })),
             Err(StoreError::Conflict(_)) => Ok(None),
             Err(e) => Err(e),

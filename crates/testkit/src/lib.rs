@@ -19,6 +19,8 @@ use tokio::sync::oneshot;
 
 pub use reqwest;
 
+pub mod smtp;
+
 /// `initial-credentials.json`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -79,6 +81,7 @@ pub fn test_config(data_dir: &Path, database_url: &str) -> Config {
         rate_limit_token_per_second: 0,
         rate_limit_api_per_second: 0,
         rate_limit_token_failures_per_second: 0,
+        rate_limit_sign_in_per_second: 0,
         ..Config::default()
     }
 }
@@ -116,6 +119,26 @@ impl TestApp {
             shutdown: Some(tx),
             server: Some(server),
         }
+    }
+
+    /// A server that sends its email to a new [`smtp::SmtpSink`], after `configure`.
+    pub async fn spawn_with_smtp(configure: impl FnOnce(&mut Config)) -> (Self, smtp::SmtpSink) {
+        let sink = smtp::SmtpSink::start().await;
+        let url = sink.url();
+        let app = Self::spawn_with(move |config| {
+            config.smtp_url = url;
+            configure(config);
+        })
+        .await;
+        (app, sink)
+    }
+
+    /// The first administrator's set-password link, from `initial-admin-link.txt`.
+    pub fn initial_admin_link(&self) -> String {
+        std::fs::read_to_string(self.data_dir.path().join("initial-admin-link.txt"))
+            .expect("first start writes initial-admin-link.txt")
+            .trim()
+            .to_owned()
     }
 
     /// Another server on the same database and data directory (so the same master key), as a

@@ -21,4 +21,5 @@ mod replicas;
 mod reseller_flow;
 mod revocation;
 mod roles;
+mod system_users;
 mod token;

@@ -9,3 +9,4 @@ pub mod json;
 pub mod permissions;
 pub mod reference;
 pub mod roles;
+pub mod system_users;

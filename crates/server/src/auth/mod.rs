@@ -6,10 +6,12 @@
 //! - [`rate`]: per-client and per-address rate limits.
 //! - [`bearer`]: the `/api` pipeline step that turns a bearer token into a [`Caller`] and checks
 //!   the route's permission.
+//! - [`password`]: system users' sign-in (for the console) and the caller a signed-in user is.
 //!
 //! [`Caller`]: latchkey_domain::authz::Caller
 
 pub mod bearer;
 pub mod client_ip;
+pub mod password;
 pub mod rate;
 pub mod registry;
