@@ -12,6 +12,7 @@ use latchkey_proto::system_users::{ChangePasswordRequest, SetSystemUserSettingsR
 use latchkey_server::api::system_users::{change_password_as, settings_as, update_settings_as};
 use latchkey_server::auth::password::{SignInError, sign_in, user_caller};
 use latchkey_testkit::TestApp;
+use latchkey_testkit::smtp::SmtpSink;
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -1665,4 +1666,132 @@ async fn sign_in_and_link_attempts_are_rate_limited_per_address() {
         .err(),
         Some(SignInError::InvalidCredentials)
     );
+}
+
+/// The real binary, with mail: tokens, links and passwords reach the mailbox and nowhere in
+/// the log, even at debug level.
+#[tokio::test]
+async fn no_token_link_or_password_is_ever_logged() {
+    use std::time::Duration;
+    use tokio::io::{AsyncBufReadExt, BufReader};
+
+    let sink = SmtpSink::start().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    let url = latchkey_testkit::fresh_database_url(dir.path()).await;
+    let mut child = tokio::process::Command::new(binary())
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(&data)
+        .arg("--database-url")
+        .arg(&url)
+        .env_remove("LATCHKEY_CONFIG")
+        .env("LATCHKEY_SMTP_URL", sink.url())
+        .env("LATCHKEY_LOG", "debug")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("spawn latchkey serve");
+    let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
+    let mut log = Vec::new();
+    let base = tokio::time::timeout(Duration::from_secs(30), async {
+        while let Some(line) = lines.next_line().await.expect("read log") {
+            let event: Value = serde_json::from_str(&line).unwrap_or(Value::Null);
+            log.push(line);
+            if event["message"] == "listening" {
+                let address = event["address"].as_str().expect("address");
+                return format!("http://{address}");
+            }
+        }
+        panic!("server exited before listening: {log:?}");
+    })
+    .await
+    .expect("listening within 30 s");
+    let collector = tokio::spawn(async move {
+        let mut rest = Vec::new();
+        while let Ok(Some(line)) = lines.next_line().await {
+            rest.push(line);
+        }
+        rest
+    });
+
+    let http = reqwest::Client::new();
+    let creds: Value = serde_json::from_str(
+        &std::fs::read_to_string(data.join("initial-credentials.json")).expect("credentials"),
+    )
+    .expect("json");
+    let admin_link = std::fs::read_to_string(data.join("initial-admin-link.txt")).expect("link");
+    let token: Value = http
+        .post(format!("{base}/connect/token"))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", creds["clientId"].as_str().expect("id")),
+            (
+                "client_secret",
+                creds["clientSecret"].as_str().expect("secret"),
+            ),
+        ])
+        .send()
+        .await
+        .expect("token")
+        .json()
+        .await
+        .expect("json");
+    let bearer = token["access_token"].as_str().expect("access token");
+    let created: Value = http
+        .post(format!("{base}/api/system-users"))
+        .bearer_auth(bearer)
+        .json(&user_body("logged@example.com", &[ADMIN]))
+        .send()
+        .await
+        .expect("create")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(created["status"], "SUCCESS", "{created}");
+    let link = sink
+        .next_mail_to("logged@example.com")
+        .await
+        .password_link()
+        .expect("link");
+    let secret = token_of(&link);
+    let set: Value = http
+        .post(format!("{base}/api/system-users/create-password"))
+        .json(&password_body(&secret, PASSWORD))
+        .send()
+        .await
+        .expect("create-password")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(set["status"], "SUCCESS", "{set}");
+
+    let pid = child.id().expect("pid").to_string();
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    tokio::time::timeout(Duration::from_secs(10), child.wait())
+        .await
+        .expect("exits after SIGTERM")
+        .expect("wait");
+    log.extend(collector.await.expect("log"));
+
+    assert!(
+        log.iter().any(|l| l.contains("initial-admin-link.txt")),
+        "the log names the link file"
+    );
+    assert!(
+        log.iter()
+            .any(|l| l.contains("password set with a one-time link")),
+        "the log records what happened"
+    );
+    for secret in [secret.as_str(), token_of(&admin_link).as_str(), PASSWORD] {
+        assert!(
+            !log.iter().any(|l| l.contains(secret)),
+            "a secret reached the log"
+        );
+    }
 }
