@@ -21,6 +21,7 @@ pub mod lookups;
 pub mod meta;
 pub mod roles;
 pub mod search;
+pub mod sessions;
 pub mod system_users;
 
 pub use error::StoreError;
