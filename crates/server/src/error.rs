@@ -62,6 +62,12 @@ impl ApiError {
         }
     }
 
+    /// 401 for the console: the session is missing or over. No bearer challenge; the console
+    /// answers by showing its sign-in page.
+    pub fn signed_out(message: impl Into<String>) -> Self {
+        Self::new(ResultStatus::Unauthorized, message)
+    }
+
     pub fn forbidden(message: impl Into<String>) -> Self {
         Self::new(ResultStatus::Forbidden, message)
     }

@@ -13,6 +13,7 @@ pub mod api;
 pub mod auth;
 pub mod bootstrap;
 pub mod config;
+pub mod console;
 pub mod crypto;
 pub mod discovery;
 pub mod docs;
@@ -41,10 +42,11 @@ use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use tokio::net::TcpListener;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::sensitive_headers::SetSensitiveHeadersLayer;
-use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
 pub use config::Config;
 
+use crate::auth::bearer::Authn;
 use crate::auth::rate::Limiter;
 use crate::auth::registry::ClientRegistry;
 use crate::crypto::ring::KeyRing;
@@ -145,6 +147,7 @@ impl Application {
             sealer,
             clients,
             hasher,
+            session_hasher: master.session_hasher(),
             catalog,
             openapi,
         });
@@ -193,8 +196,9 @@ impl Application {
     }
 }
 
-fn router(table: Vec<routes::ApiRoute>, state: AppState) -> Router {
-    let api = routes::api_router(table, state.clone())
+/// The route table as a router, answering unknown paths and methods with the envelope.
+fn api_mount(table: Vec<routes::ApiRoute>, state: AppState, authn: Authn) -> Router<AppState> {
+    routes::api_router(table, state, authn)
         .fallback(|| async { ApiError::not_found("No API operation at this path") })
         .method_not_allowed_fallback(|| async {
             ApiError::new(
@@ -203,7 +207,11 @@ fn router(table: Vec<routes::ApiRoute>, state: AppState) -> Router {
             )
         })
         // JSON bodies of the API are small; uploads set their own limit.
-        .layer(DefaultBodyLimit::max(2 * 1024 * 1024));
+        .layer(DefaultBodyLimit::max(2 * 1024 * 1024))
+}
+
+fn router(table: Vec<routes::ApiRoute>, state: AppState) -> Router {
+    let api = api_mount(table, state.clone(), Authn::Bearer);
 
     Router::new()
         .route(
@@ -220,11 +228,20 @@ fn router(table: Vec<routes::ApiRoute>, state: AppState) -> Router {
         .route("/metrics", get(ops::metrics))
         .route("/openapi.json", get(openapi::serve))
         .merge(docs::router())
+        .merge(console::router(state.clone()))
         .merge(api)
         .layer(axum::middleware::from_fn(ops::record))
         .layer(
             TraceLayer::new_for_http()
-                .make_span_with(DefaultMakeSpan::new().level(tracing::Level::INFO))
+                // The path only: query strings may carry secrets (the console's set-password
+                // links) and must not reach the logs.
+                .make_span_with(|request: &axum::http::Request<_>| {
+                    tracing::info_span!(
+                        "request",
+                        method = %request.method(),
+                        path = %request.uri().path(),
+                    )
+                })
                 .on_response(DefaultOnResponse::new().level(tracing::Level::DEBUG)),
         )
         .layer(PropagateRequestIdLayer::x_request_id())
@@ -281,6 +298,14 @@ async fn watch_for_changes(state: AppState) {
             state.token_failure_limiter.forget_idle();
             state.api_limiter.forget_idle();
             state.sign_in_limiter.forget_idle();
+            let now = latchkey_domain::time::now_millis();
+            if let Err(e) = state
+                .store
+                .purge_sessions(now, now - console::session::IDLE_MS)
+                .await
+            {
+                tracing::warn!(error = %e, "purging ended console sessions failed");
+            }
         }
     }
 }

@@ -18,7 +18,7 @@ use utoipa_axum::router::UtoipaMethodRouter;
 use utoipa_axum::routes;
 
 use crate::api;
-use crate::auth::bearer::{Permission, authorize};
+use crate::auth::bearer::{Authn, Permission, authorize};
 use crate::state::AppState;
 
 /// One operation of the table.
@@ -190,8 +190,8 @@ impl Catalog {
 }
 
 /// The `/api` router: each route wrapped in the authorization step with its permission key,
-/// except public routes, which take no bearer token.
-pub fn api_router(table: Vec<ApiRoute>, state: AppState) -> Router<AppState> {
+/// establishing the caller as `authn` says, except public routes, which take no credentials.
+pub fn api_router(table: Vec<ApiRoute>, state: AppState, authn: Authn) -> Router<AppState> {
     let mut router = Router::new();
     for route in table {
         let path = routing_path(&route.path);
@@ -203,7 +203,7 @@ pub fn api_router(table: Vec<ApiRoute>, state: AppState) -> Router<AppState> {
         let layered = route
             .router
             .route_layer(axum::middleware::from_fn_with_state(
-                (state.clone(), permission),
+                (state.clone(), permission, authn),
                 authorize,
             ));
         router = router.route(&path, layered);

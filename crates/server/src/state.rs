@@ -27,6 +27,8 @@ pub struct Inner {
     pub sealer: Sealer,
     pub clients: ClientRegistry,
     pub hasher: SecretHasher,
+    /// Digests console session tokens.
+    pub session_hasher: SecretHasher,
     pub catalog: Arc<Catalog>,
     pub token_limiter: Limiter<i64>,
     pub token_failure_limiter: Limiter<IpAddr>,

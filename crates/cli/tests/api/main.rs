@@ -8,6 +8,8 @@ mod clients;
 mod companies;
 mod companies_my;
 mod company_groups;
+mod console;
+mod console_browser;
 mod envelope;
 mod helpers;
 mod ip_allow_list;

@@ -1756,6 +1756,9 @@ async fn no_token_link_or_password_is_ever_logged() {
         .password_link()
         .expect("link");
     let secret = token_of(&link);
+    // The browser opens the link: the console page's request carries the token in its query.
+    let page = http.get(&link).send().await.expect("password page");
+    assert!(page.status().is_success());
     let set: Value = http
         .post(format!("{base}/api/system-users/create-password"))
         .json(&password_body(&secret, PASSWORD))

@@ -26,13 +26,35 @@ use crate::state::AppState;
 /// The permission key a route demands.
 pub struct Permission(pub String);
 
+/// How a mount of the route table establishes its caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Authn {
+    /// `/api/...`: an OAuth bearer token of a REST API client.
+    Bearer,
+    /// `/console/api/...`: the session cookie of a signed-in system user, see
+    /// [`crate::console::session`].
+    ConsoleSession,
+}
+
 pub async fn authorize(
-    State((state, permission)): State<(AppState, Arc<Permission>)>,
+    State((state, permission, authn)): State<(AppState, Arc<Permission>, Authn)>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     mut request: Request,
     next: Next,
 ) -> Response {
-    match authenticate(&state, peer, request.headers(), &permission.0) {
+    let caller = match authn {
+        Authn::Bearer => authenticate(&state, peer, request.headers(), &permission.0),
+        Authn::ConsoleSession => {
+            crate::console::session::authenticate(
+                &state,
+                request.headers(),
+                request.method(),
+                &permission.0,
+            )
+            .await
+        }
+    };
+    match caller {
         Ok(caller) => {
             request.extensions_mut().insert(caller);
             next.run(request).await

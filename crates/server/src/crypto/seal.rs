@@ -70,6 +70,11 @@ impl MasterKey {
         SecretHasher::new(&self.derive("latchkey client-secret digest v1"))
     }
 
+    /// Digests console session tokens (and derives their CSRF tokens).
+    pub fn session_hasher(&self) -> SecretHasher {
+        SecretHasher::new(&self.derive("latchkey console-session digest v1"))
+    }
+
     pub fn sealer(&self) -> Sealer {
         Sealer {
             key: self.derive("latchkey signing-key seal v1"),
