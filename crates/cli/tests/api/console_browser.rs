@@ -1,0 +1,79 @@
+//! The console and Swagger UI in a real browser: Debian's Chromium, headless, driven by
+//! Playwright (`tests/browser`). This test prepares a fresh server and its data, then runs the
+//! browser scripts against it; their steps are listed in `tests/browser/*.test.mjs`.
+//!
+//! Screenshots are kept in `target/browser-artifacts/<store>/`.
+
+use std::path::PathBuf;
+use std::process::Stdio;
+
+use latchkey_testkit::{TestApp, on_postgres};
+use reqwest::Method;
+use serde_json::json;
+
+use crate::helpers::{call, create_company, expect_data};
+
+fn browser_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/browser")
+}
+
+#[tokio::test]
+async fn the_console_and_swagger_ui_work_in_chromium() {
+    let (app, sink) = TestApp::spawn_with_smtp(|_| {}).await;
+    let token = app.reseller_token().await;
+    let reseller = app.initial.company_resource_id.clone();
+    let customer = create_company(&app, "Northwind Traders", Some(&reseller), false);
+    let other = create_company(&app, "Contoso Pharmaceuticals", Some(&reseller), false);
+    let email = "it-admin@northwind.example";
+    expect_data(
+        call(&app, Method::POST, "/api/system-users", &token, Some(&customer),
+            Some(json!({"firstName": "Nancy", "lastName": "Davolio", "email": email, "phoneNumber": "+15550123",
+                        "statusId": 1, "roleResourceIdList": ["RoleCompAdmn"], "companyResourceId": customer})))
+        .await,
+    )
+    .await;
+    let company_admin_link = sink
+        .next_mail_to(email)
+        .await
+        .password_link()
+        .expect("the welcome mail carries a link");
+
+    let store = if on_postgres() { "postgres" } else { "sqlite" };
+    let artifacts = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../target/browser-artifacts")
+        .join(store);
+    let output = tokio::process::Command::new("node")
+        .args([
+            "--test",
+            "--test-concurrency=1",
+            "console.test.mjs",
+            "docs.test.mjs",
+        ])
+        .current_dir(browser_dir())
+        .env("LATCHKEY_BASE_URL", &app.base)
+        .env("LATCHKEY_ADMIN_LINK", app.initial_admin_link())
+        .env("LATCHKEY_ADMIN_EMAIL", "admin@localhost")
+        .env("LATCHKEY_CUSTOMER_ID", &customer)
+        .env("LATCHKEY_CUSTOMER_NAME", "Northwind Traders")
+        .env("LATCHKEY_OTHER_ID", &other)
+        .env("LATCHKEY_COMPANY_ADMIN_LINK", &company_admin_link)
+        .env("LATCHKEY_COMPANY_ADMIN_EMAIL", email)
+        .env("LATCHKEY_CLIENT_ID", &app.initial.client_id)
+        .env("LATCHKEY_CLIENT_SECRET", &app.initial.client_secret)
+        .env("LATCHKEY_RESELLER_ID", &reseller)
+        .env("LATCHKEY_ARTIFACTS", &artifacts)
+        .stdin(Stdio::null())
+        .kill_on_drop(true)
+        .output()
+        .await
+        .expect("run node (Node.js 20+ and `npm ci` in tests/browser; scripts/test does both)");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "browser tests failed ({}):\n{stdout}\n{stderr}",
+        output.status
+    );
+    assert!(stdout.contains("# fail 0"), "{stdout}");
+    println!("{stdout}");
+}
