@@ -101,8 +101,10 @@ pub struct RoleSearchRow {
     pub company_resource_id: Option<String>,
     pub company_name: Option<String>,
     pub create_time: i64,
-    pub client_count: i64,
-    pub tenant_client_count: i64,
+    /// System users and REST API clients holding the role.
+    pub holder_count: i64,
+    /// Those of them in companies other than the role's owner (all of them for built-in roles).
+    pub tenant_holder_count: i64,
     pub is_system: bool,
     pub owner_id: Option<i64>,
 }
@@ -385,9 +387,12 @@ impl Store {
         let sql = format!(
             "SELECT r.resource_id, r.name, r.description, r.is_system, r.create_time, r.company_id, \
              c.resource_id AS company_resource_id, c.name AS company_name, \
-             (SELECT COUNT(*) FROM api_client_roles cr WHERE cr.role_id = r.id) AS client_count, \
-             (SELECT COUNT(*) FROM api_client_roles cr JOIN api_clients a ON a.id = cr.client_id \
-                WHERE cr.role_id = r.id AND a.company_id <> COALESCE(r.company_id, -1)) AS tenant_client_count \
+             (SELECT COUNT(*) FROM system_user_roles ur WHERE ur.role_id = r.id) \
+               + (SELECT COUNT(*) FROM api_client_roles cr WHERE cr.role_id = r.id) AS holder_count, \
+             (SELECT COUNT(*) FROM system_user_roles ur JOIN system_users u ON u.id = ur.user_id \
+                WHERE ur.role_id = r.id AND u.company_id <> COALESCE(r.company_id, -1)) \
+               + (SELECT COUNT(*) FROM api_client_roles cr JOIN api_clients a ON a.id = cr.client_id \
+                WHERE cr.role_id = r.id AND a.company_id <> COALESCE(r.company_id, -1)) AS tenant_holder_count \
              {from} ORDER BY {}{}",
             compiled.order_by,
             compiled.limit_offset()
@@ -406,8 +411,8 @@ impl Store {
                     company_resource_id: r.try_get("company_resource_id")?,
                     company_name: r.try_get("company_name")?,
                     create_time: r.try_get("create_time")?,
-                    client_count: r.try_get("client_count")?,
-                    tenant_client_count: r.try_get("tenant_client_count")?,
+                    holder_count: r.try_get("holder_count")?,
+                    tenant_holder_count: r.try_get("tenant_holder_count")?,
                     is_system: flag(r.try_get("is_system")?),
                     owner_id: r.try_get("company_id")?,
                 })

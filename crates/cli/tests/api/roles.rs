@@ -605,3 +605,70 @@ async fn other_tenants_roles_cannot_be_read_changed_or_deleted() {
         "B only"
     );
 }
+
+#[tokio::test]
+async fn role_search_counts_the_users_and_clients_holding_each_role() {
+    let app = TestApp::spawn().await;
+    let token = app.reseller_token().await;
+    let customer = create_company(
+        &app,
+        "Counted customer",
+        Some(&app.initial.company_resource_id),
+        false,
+    );
+    let auditor =
+        expect_data(create_role(&app, &token, None, "Auditor", &[], json!([])).await).await;
+    let auditor = auditor["resourceId"]
+        .as_str()
+        .expect("resourceId")
+        .to_owned();
+    api_create_client(&app, &token, None, "audit client", &[&auditor], None).await;
+    for (email, company, role) in [
+        ("auditor@example.com", None, auditor.as_str()),
+        (
+            "admin@customer.example",
+            Some(customer.as_str()),
+            "RoleCompAdmn",
+        ),
+    ] {
+        expect_data(call(&app, Method::POST, "/api/system-users", &token, company,
+            Some(json!({"firstName": "Role", "lastName": "Holder", "email": email, "phoneNumber": "+15550100",
+                        "roleResourceIdList": [role]}))).await).await;
+    }
+    let page = expect_data(
+        call(
+            &app,
+            Method::POST,
+            "/api/roles/search",
+            &token,
+            None,
+            Some(json!({})),
+        )
+        .await,
+    )
+    .await;
+    let counts = |name: &str| {
+        let row = page["results"]
+            .as_array()
+            .expect("rows")
+            .iter()
+            .find(|r| r["roleName"] == name)
+            .unwrap_or_else(|| panic!("{name}: {page}"));
+        (
+            row["userCount"].as_i64().expect("n"),
+            row["tenantUserCount"].as_i64().expect("n"),
+        )
+    };
+    assert_eq!(
+        counts("Auditor"),
+        (2, 0),
+        "a user and a client of the owner company"
+    );
+    assert_eq!(
+        counts("Company Admin"),
+        (1, 1),
+        "built-in roles belong to no company"
+    );
+    // The initial client and the first platform administrator.
+    assert_eq!(counts("Reseller"), (2, 2));
+}

@@ -93,8 +93,8 @@ pub async fn search(
             company_resource_id: r.company_resource_id,
             company_name: r.company_name,
             create_time: millis_to_rfc3339(r.create_time),
-            user_count: r.client_count,
-            tenant_user_count: r.tenant_client_count,
+            user_count: r.holder_count,
+            tenant_user_count: r.tenant_holder_count,
             type_name: if r.is_system { "System" } else { "Custom" }.to_owned(),
         })
         .collect();
