@@ -34,7 +34,21 @@ pub enum Principal {
     User { key: i64, resource_id: ResourceId },
 }
 
+/// A principal as a small key (for rate limits): which table, and the row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PrincipalKey {
+    Client(i64),
+    User(i64),
+}
+
 impl Principal {
+    pub fn key(&self) -> PrincipalKey {
+        match self {
+            Principal::Client { key, .. } => PrincipalKey::Client(*key),
+            Principal::User { key, .. } => PrincipalKey::User(*key),
+        }
+    }
+
     /// The signed-in user's database key, when the caller is one.
     pub fn user_key(&self) -> Option<i64> {
         match self {

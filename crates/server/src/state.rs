@@ -4,6 +4,7 @@ use std::net::IpAddr;
 use std::ops::Deref;
 use std::sync::Arc;
 
+use latchkey_domain::authz::PrincipalKey;
 use latchkey_domain::secret::SecretHasher;
 use latchkey_store::Store;
 use metrics_exporter_prometheus::PrometheusHandle;
@@ -32,7 +33,8 @@ pub struct Inner {
     pub catalog: Arc<Catalog>,
     pub token_limiter: Limiter<i64>,
     pub token_failure_limiter: Limiter<IpAddr>,
-    pub api_limiter: Limiter<i64>,
+    /// Per REST API client on `/api`, per signed-in user on `/console/api`.
+    pub api_limiter: Limiter<PrincipalKey>,
     /// Sign-in and one-time-link attempts, per caller address.
     pub sign_in_limiter: Limiter<IpAddr>,
     /// Argon2 hashes running at once, at most one per core: each takes 19 MiB and tens of

@@ -510,3 +510,28 @@ async fn the_console_is_served_from_the_binary_with_a_strict_policy() {
         "server text is only ever inserted as text"
     );
 }
+
+#[tokio::test]
+async fn a_signed_in_user_has_the_api_rate_limit_of_a_client() {
+    let (app, sink) = TestApp::spawn_with_smtp(|c| {
+        c.rate_limit_api_per_second = 1;
+        c.rate_limit_api_burst = 3;
+    })
+    .await;
+    let token = app.reseller_token().await;
+    let reseller = app.initial.company_resource_id.clone();
+    user_with_password(&app, &sink, &token, &reseller, RESELLER, "busy@example.com").await;
+    let s = sign_in(&app, "busy@example.com").await;
+    let mut statuses = Vec::new();
+    for _ in 0..6 {
+        statuses.push(status_of(s.request(&app, Method::GET, "/console/api/companies/my")).await);
+    }
+    assert!(statuses[0].is_success(), "{statuses:?}");
+    assert!(
+        statuses.contains(&StatusCode::TOO_MANY_REQUESTS),
+        "{statuses:?}"
+    );
+    // The user's bucket is their own: the reseller's client is not slowed down by it.
+    let r = call(&app, Method::GET, "/api/companies/my", &token, None, None).await;
+    assert!(r.status().is_success());
+}

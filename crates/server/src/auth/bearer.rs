@@ -14,7 +14,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use latchkey_domain::authz::{Caller, CompanyScope, Reach};
+use latchkey_domain::authz::{Caller, CompanyScope, PrincipalKey, Reach};
 use latchkey_domain::ids::ResourceId;
 use latchkey_domain::time::now_secs;
 
@@ -92,7 +92,7 @@ fn authenticate(
     }
     state
         .api_limiter
-        .check(&entry.key)
+        .check(&PrincipalKey::Client(entry.key))
         .map_err(ApiError::too_many_requests)?;
     entry.caller.require(permission)?;
     Ok(entry.caller.clone())

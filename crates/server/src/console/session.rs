@@ -10,8 +10,9 @@
 //! token that only the console's own script can read (it is returned by the session endpoints,
 //! never put in a cookie), and must not come from another site (`Sec-Fetch-Site`, `Origin`).
 //!
-//! The console calls the API at `/console/api/...`: the same route table, handlers and
-//! permission checks as `/api/...`, with the caller established here instead of from a token.
+//! The console calls the API at `/console/api/...`: the same route table, handlers, permission
+//! checks and per-caller rate limit as `/api/...`, with the caller established here instead of
+//! from a token.
 
 use std::net::SocketAddr;
 
@@ -150,6 +151,10 @@ pub async fn authenticate(
     permission: &str,
 ) -> ApiResult<Caller> {
     let (token, caller) = session_caller(state, headers).await?;
+    state
+        .api_limiter
+        .check(&caller.principal.key())
+        .map_err(ApiError::too_many_requests)?;
     if !method.is_safe() {
         refuse_cross_site(headers)?;
         check_csrf(state, headers, &token)?;
