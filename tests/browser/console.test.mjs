@@ -237,6 +237,16 @@ test("an invalid address gets an inline error and nothing is saved", async () =>
   assert.equal(await page.getByText("Bad ranges").count(), 0);
 });
 
+test("the REST API page pages through a company's clients", async () => {
+  await page.getByLabel("Company").selectOption(env("LATCHKEY_OTHER_ID"));
+  await page.getByText("Page 1 of 2 · 21 clients").waitFor();
+  assert.equal(await page.locator("tr[data-client]").count(), 20);
+  await page.getByRole("button", { name: "Next" }).click();
+  await page.getByText("Page 2 of 2 · 21 clients").waitFor();
+  assert.equal(await page.locator("tr[data-client]").count(), 1);
+  assert.equal(await page.getByRole("button", { name: "Next" }).isDisabled(), true);
+});
+
 test("companies and user roles lists", async () => {
   await page.getByRole("link", { name: "Companies" }).click();
   await page.getByRole("heading", { name: "Companies" }).waitFor();

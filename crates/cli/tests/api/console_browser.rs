@@ -11,7 +11,7 @@ use latchkey_testkit::{TestApp, on_postgres};
 use reqwest::Method;
 use serde_json::json;
 
-use crate::helpers::{call, create_company, expect_data};
+use crate::helpers::{api_create_client, call, create_company, expect_data};
 
 fn browser_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/browser")
@@ -24,6 +24,18 @@ async fn the_console_and_swagger_ui_work_in_chromium() {
     let reseller = app.initial.company_resource_id.clone();
     let customer = create_company(&app, "Northwind Traders", Some(&reseller), false);
     let other = create_company(&app, "Contoso Pharmaceuticals", Some(&reseller), false);
+    // Enough clients in the other company for the REST API page to have two pages.
+    for n in 0..21 {
+        api_create_client(
+            &app,
+            &token,
+            Some(&other),
+            &format!("Contoso client {n:02}"),
+            &["RoleCompAdmn"],
+            None,
+        )
+        .await;
+    }
     let email = "it-admin@northwind.example";
     expect_data(
         call(&app, Method::POST, "/api/system-users", &token, Some(&customer),

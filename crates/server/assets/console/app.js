@@ -332,17 +332,27 @@ function passwordPage() {
 // ---------------------------------------------------------------------------------------------
 // REST API clients
 
+/** Previous / "Page n of m" / Next for a paged search result; `load(n)` shows page n. */
+function pager(number, page, noun, load) {
+  const pages = page.totalNumberOfPages || 0;
+  return h("nav", { class: "pager", "aria-label": "Pages" },
+    h("button", { type: "button", class: "secondary", disabled: number <= 1, onclick: () => load(number - 1) }, "Previous"),
+    h("span", { "aria-live": "polite" }, `Page ${pages ? number : 0} of ${pages} · ${page.totalNumberOfRecords} ${noun}`),
+    h("button", { type: "button", class: "secondary", disabled: number >= pages, onclick: () => load(number + 1) }, "Next"));
+}
+
 async function clientsPage(body) {
-  const page = await api("POST", "/companies/clients/search",
-    { pageNumber: 1, pageSize: 100, orderBy: "CreateTime", ascending: false });
-  const rows = page.results || [];
-  body.append(...[
-    h("div", { class: "toolbar" },
-      h("h1", {}, "REST API"),
-      h("a", { class: "button", href: "#/rest-api/new" }, "+ NEW")),
-    rows.length === 0
-      ? h("p", { class: "muted" }, "No REST API clients yet.")
-      : h("table", {},
+  const results = h("div", {});
+  const load = async (number) => {
+    const page = await api("POST", "/companies/clients/search",
+      { pageNumber: number, pageSize: 20, orderBy: "CreateTime", ascending: false });
+    const rows = page.results || [];
+    if (rows.length === 0 && number === 1) {
+      results.replaceChildren(h("p", { class: "muted" }, "No REST API clients yet."));
+      return;
+    }
+    results.replaceChildren(
+      h("table", {},
         h("caption", { class: "visually-hidden" }, "REST API clients"),
         h("thead", {}, h("tr", {}, ["Client Name", "API Key", "Status", "Date Created", "Action"].map((t) => h("th", { scope: "col" }, t)))),
         h("tbody", {}, rows.map((c) => h("tr", { "data-client": c.clientId },
@@ -353,10 +363,14 @@ async function clientsPage(body) {
           h("td", { class: "actions" },
             h("a", { href: `#/rest-api/${encodeURIComponent(c.resourceId)}`, "aria-label": `Edit ${c.clientName}` }, "Edit"),
             h("button", { type: "button", class: "link danger-text", "aria-label": `Delete ${c.clientName}`, onclick: () => confirmDelete(c) }, "Delete")))))),
-    page.totalNumberOfRecords > rows.length
-      ? h("p", { class: "muted" }, `Showing the newest ${rows.length} of ${page.totalNumberOfRecords} clients.`)
-      : null,
-  ].filter(Boolean));
+      page.totalNumberOfPages > 1 ? pager(number, page, "clients", load) : "");
+  };
+  body.append(
+    h("div", { class: "toolbar" },
+      h("h1", {}, "REST API"),
+      h("a", { class: "button", href: "#/rest-api/new" }, "+ NEW")),
+    results);
+  await load(1);
 }
 
 function confirmDelete(client) {
@@ -552,10 +566,11 @@ async function companiesPage(body, pageNumber = 1, text = "") {
   const search = h("input", { id: "company-search", type: "search", value: text });
   const results = h("div", {});
   const load = async (number) => {
-    const page = await api("POST", "/companies/search", {
+    // Every company the user manages, whichever one is selected for the other pages.
+    const page = await call("POST", "/console/api/companies/search", {
       pageNumber: number, pageSize: 20, orderBy: "Name", ascending: true,
       filter: { searchInputTextValue: search.value.trim() },
-    });
+    }, { company: false });
     const rows = page.results || [];
     results.replaceChildren(
       h("table", {},
@@ -569,10 +584,7 @@ async function companiesPage(body, pageNumber = 1, text = "") {
           h("td", {}, `${c.numberOfUsers ?? ""}${c.isNumberOfUsersLimited ? "" : " (unlimited)"}`),
           h("td", {}, formatDate(c.licenseEndDate)),
           h("td", {}, formatDate(c.createTime)))))),
-      h("nav", { class: "pager", "aria-label": "Pages" },
-        h("button", { type: "button", class: "secondary", disabled: number <= 1, onclick: () => load(number - 1) }, "Previous"),
-        h("span", { "aria-live": "polite" }, `Page ${page.totalNumberOfPages ? number : 0} of ${page.totalNumberOfPages} · ${page.totalNumberOfRecords} companies`),
-        h("button", { type: "button", class: "secondary", disabled: number >= page.totalNumberOfPages, onclick: () => load(number + 1) }, "Next")));
+      pager(number, page, "companies", load));
   };
   body.append(
     h("h1", {}, "Companies"),
