@@ -191,18 +191,32 @@ impl Store {
 
     /// Roles of every client, with the permission keys of custom roles.
     async fn client_role_grants(&self) -> Result<HashMap<i64, Vec<RoleGrant>>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT cr.client_id, r.id, r.resource_id, r.name, r.is_system \
+        self.grants(
+            &Params::new(self.backend),
+            "SELECT cr.client_id AS holder, r.id, r.resource_id, r.name, r.is_system \
              FROM api_client_roles cr JOIN roles r ON r.id = cr.role_id ORDER BY r.id",
-        )
-        .fetch_all(self.pool())
-        .await?;
-        let perm_rows = sqlx::query(
             "SELECT rp.role_id, rp.permission_key FROM role_permissions rp \
              WHERE rp.role_id IN (SELECT role_id FROM api_client_roles) ORDER BY rp.permission_key",
         )
-        .fetch_all(self.pool())
-        .await?;
+        .await
+    }
+
+    /// Role rows (`holder, id, resource_id, name, is_system`) grouped by holder, with the
+    /// permissions from `perms_sql` (`role_id, permission_key`). Both queries share `params`.
+    pub(crate) async fn grants(
+        &self,
+        params: &Params,
+        roles_sql: &str,
+        perms_sql: &str,
+    ) -> Result<HashMap<i64, Vec<RoleGrant>>, StoreError> {
+        let rows = params
+            .apply(sqlx::query(roles_sql))
+            .fetch_all(self.pool())
+            .await?;
+        let perm_rows = params
+            .apply(sqlx::query(perms_sql))
+            .fetch_all(self.pool())
+            .await?;
         let mut perms: HashMap<i64, Vec<String>> = HashMap::new();
         for r in &perm_rows {
             perms
@@ -220,7 +234,7 @@ impl Store {
                 None
             };
             grants
-                .entry(r.try_get("client_id")?)
+                .entry(r.try_get("holder")?)
                 .or_default()
                 .push(RoleGrant {
                     key,

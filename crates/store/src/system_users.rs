@@ -15,7 +15,6 @@ use std::collections::HashMap;
 use latchkey_domain::authz::{CompanyRef, CompanyScope, Reach};
 use latchkey_domain::ids::ResourceId;
 use latchkey_domain::password::{TokenPurpose, after_failure};
-use latchkey_domain::role::BuiltInRole;
 use latchkey_domain::secret::SecretDigest;
 use latchkey_domain::time::now_millis;
 use latchkey_domain::user::Email;
@@ -510,52 +509,6 @@ impl Store {
              ORDER BY rp.permission_key"
         );
         self.grants(&params, &sql, &perms).await
-    }
-
-    /// Role rows (`holder, id, resource_id, name, is_system`) grouped by holder, with the
-    /// permissions from `perms_sql` (`role_id, permission_key`). Both queries share `params`.
-    async fn grants(
-        &self,
-        params: &Params,
-        roles_sql: &str,
-        perms_sql: &str,
-    ) -> Result<HashMap<i64, Vec<RoleGrant>>, StoreError> {
-        let rows = params
-            .apply(sqlx::query(roles_sql))
-            .fetch_all(self.pool())
-            .await?;
-        let perm_rows = params
-            .apply(sqlx::query(perms_sql))
-            .fetch_all(self.pool())
-            .await?;
-        let mut perms: HashMap<i64, Vec<String>> = HashMap::new();
-        for r in &perm_rows {
-            perms
-                .entry(r.try_get("role_id")?)
-                .or_default()
-                .push(r.try_get("permission_key")?);
-        }
-        let mut grants: HashMap<i64, Vec<RoleGrant>> = HashMap::new();
-        for r in &rows {
-            let key: i64 = r.try_get("id")?;
-            let resource_id: String = r.try_get("resource_id")?;
-            let built_in = if flag(r.try_get("is_system")?) {
-                BuiltInRole::from_resource_id(&resource_id)
-            } else {
-                None
-            };
-            grants
-                .entry(r.try_get("holder")?)
-                .or_default()
-                .push(RoleGrant {
-                    key,
-                    resource_id,
-                    name: r.try_get("name")?,
-                    built_in,
-                    permissions: perms.get(&key).cloned().unwrap_or_default(),
-                });
-        }
-        Ok(grants)
     }
 
     /// One page of users in the reach, and the total count.
