@@ -99,12 +99,7 @@ pub async fn create(
             now + LIFETIME_MS,
         )
         .await?;
-    let cookie = Cookie::build((COOKIE, token.expose().to_owned()))
-        .path(COOKIE_PATH)
-        .http_only(true)
-        .same_site(SameSite::Strict)
-        .secure(over_tls(&state, &headers))
-        .build();
+    let cookie = session_cookie(&state, &headers, token.expose().to_owned());
     let body = ok(session_dto(&state, token.expose(), &caller));
     let mut response = body.into_response();
     set_cookie(&mut response, &cookie);
@@ -131,13 +126,8 @@ pub async fn delete(State(state): State<AppState>, headers: HeaderMap) -> ApiRes
             .await?;
     }
     let mut response = ok(()).into_response();
-    let cookie = Cookie::build((COOKIE, ""))
-        .path(COOKIE_PATH)
-        .http_only(true)
-        .same_site(SameSite::Strict)
-        .secure(over_tls(&state, &headers))
-        .max_age(time::Duration::ZERO)
-        .build();
+    let mut cookie = session_cookie(&state, &headers, String::new());
+    cookie.set_max_age(time::Duration::ZERO);
     set_cookie(&mut response, &cookie);
     Ok(response)
 }
@@ -252,6 +242,17 @@ fn refuse_cross_site(headers: &HeaderMap) -> ApiResult<()> {
         }
     }
     Ok(())
+}
+
+/// The session cookie with its attributes: only the console's script's requests carry it, and
+/// only over TLS when the console is reached that way.
+fn session_cookie(state: &AppState, headers: &HeaderMap, value: String) -> Cookie<'static> {
+    Cookie::build((COOKIE, value))
+        .path(COOKIE_PATH)
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(over_tls(state, headers))
+        .build()
 }
 
 /// Whether the browser reached us over TLS: the public URL is `https`, or a trusted proxy
