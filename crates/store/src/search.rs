@@ -47,7 +47,7 @@ pub struct Field {
     pub text_search: bool,
     /// A column the database keeps equal to `LOWER(column)`. Case-insensitive matching on
     /// PostgreSQL reads it instead of lower-casing every row, which was three quarters of a
-    /// 10,000-row company search there (see `companies.name_folded`).
+    /// 10,000-row company search there (see `company_search.name_folded`).
     pub folded: Option<&'static str>,
 }
 
@@ -179,6 +179,8 @@ impl Params {
 pub struct Compiled {
     pub condition: String,
     pub order_by: String,
+    /// The columns `order_by` reads, the tie-break last.
+    pub order_columns: Vec<&'static str>,
     pub page_number: i64,
     pub page_size: i64,
     /// Exports with `reportAllPages`: no paging.
@@ -243,13 +245,19 @@ pub fn compile(
     } else {
         "DESC"
     };
-    let order_by = match order_field {
-        Some(f) => format!("{} {direction}, {} {direction}", f.column, spec.tiebreak),
-        None => format!("{} {direction}", spec.tiebreak),
+    let order_columns: Vec<&'static str> = match order_field {
+        Some(f) if f.column != spec.tiebreak => vec![f.column, spec.tiebreak],
+        _ => vec![spec.tiebreak],
     };
+    let order_by = order_columns
+        .iter()
+        .map(|c| format!("{c} {direction}"))
+        .collect::<Vec<_>>()
+        .join(", ");
     Ok(Compiled {
         condition: condition.unwrap_or_else(|| "1 = 1".to_owned()),
         order_by,
+        order_columns,
         page_number: page_number.max(1),
         page_size: page_size.clamp(1, MAX_PAGE_SIZE),
         all_pages: request.report_all_pages.unwrap_or(false) && request.export_type.is_some(),

@@ -440,6 +440,92 @@ async fn search_pages_filters_and_nests_children() {
     );
 }
 
+/// Searches read a narrow copy of each company kept by the database; every write must reach it
+/// in the same request.
+#[tokio::test]
+async fn search_sees_every_change_to_a_company_at_once() {
+    let app = TestApp::spawn().await;
+    let token = app.reseller_token().await;
+    let r = reference(&app, &token).await;
+    let id = api_create_company(&app, &token, &r, "Zephyr Ltd").await;
+    let search = |name: &'static str, min_users: i64| {
+        json!({"pageNumber": 1, "pageSize": 20, "filter": {"filterGroups": [{"filterItems": [
+            {"fieldName": "Name", "operator": "Contains", "value": name},
+            {"fieldName": "NumberOfUsers", "operator": ">=", "value": min_users.to_string()}]}]}})
+    };
+    let find = |body: Value| {
+        let (app, token) = (&app, &token);
+        async move {
+            expect_data(
+                call(
+                    app,
+                    Method::POST,
+                    "/api/companies/search",
+                    token,
+                    None,
+                    Some(body),
+                )
+                .await,
+            )
+            .await
+        }
+    };
+    let page = find(search("zephyr", 100)).await;
+    assert_eq!(page["totalNumberOfRecords"], 1, "{page}");
+    assert_eq!(page["results"][0]["resourceId"], id.as_str());
+
+    let update = app
+        .http
+        .put(app.url(&format!("/api/companies/{id}")))
+        .bearer_auth(&token)
+        .multipart(
+            Form::new()
+                .text("Name", "Boreal Ltd")
+                .text("NumberOfUsers", "250")
+                .text("LicenseEndDate", "2030-06-30")
+                .text("Tags", "nordics")
+                .text("Tags", "gold"),
+        )
+        .send()
+        .await
+        .expect("put");
+    expect_data(update).await;
+    let gone = find(search("zephyr", 0)).await;
+    assert_eq!(gone["totalNumberOfRecords"], 0, "old name: {gone}");
+    let page = find(search("BOREAL", 200)).await;
+    assert_eq!(page["totalNumberOfRecords"], 1, "new name and size: {page}");
+    let row = &page["results"][0];
+    assert_eq!(
+        (&row["companyName"], &row["numberOfUsers"], &row["tags"]),
+        (
+            &json!("Boreal Ltd"),
+            &json!("250"),
+            &json!(["gold", "nordics"])
+        )
+    );
+    assert!(
+        row["licenseEndDate"]
+            .as_str()
+            .is_some_and(|d| d.starts_with("2030-06-30")),
+        "{row}"
+    );
+
+    expect_data(
+        call(
+            &app,
+            Method::DELETE,
+            &format!("/api/companies/{id}"),
+            &token,
+            None,
+            None,
+        )
+        .await,
+    )
+    .await;
+    let page = find(search("boreal", 0)).await;
+    assert_eq!(page["totalNumberOfRecords"], 0, "deleted: {page}");
+}
+
 #[tokio::test]
 async fn company_admins_and_strangers_are_kept_out() {
     let app = TestApp::spawn().await;
