@@ -555,7 +555,7 @@ impl Store {
             limit = compiled.limit_offset(),
         );
         let rows = params
-            .apply(sqlx::query(&sql))
+            .apply_one_off(sqlx::query(&sql))
             .fetch_all(self.pool())
             .await?;
         let (total, exceeded) = match rows.first() {
@@ -566,7 +566,7 @@ impl Store {
             // Past the last page: the totals still have to be counted.
             None => {
                 let counts = params
-                    .apply(sqlx::query(&format!(
+                    .apply_one_off(sqlx::query(&format!(
                         "SELECT COUNT(*) AS n, COALESCE(SUM({EXCEEDED}), 0) AS exceeded FROM company_search c WHERE {condition}"
                     )))
                     .fetch_one(self.pool())
@@ -633,7 +633,7 @@ impl Store {
         );
         let pool = self.pool().clone();
         Ok(async_stream::try_stream! {
-            let mut rows = params.apply(sqlx::query(&sql)).fetch(&pool);
+            let mut rows = params.apply_one_off(sqlx::query(&sql)).fetch(&pool);
             while let Some(row) = futures_util::TryStreamExt::try_next(&mut rows).await? {
                 yield company_search_row(&row)?;
             }
