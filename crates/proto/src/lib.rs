@@ -10,6 +10,7 @@
 //! Field names follow the contract (camelCase on `/api`, snake_case in OAuth bodies); the
 //! structs are the single place where that spelling is decided.
 
+pub mod available_for;
 pub mod clients;
 pub mod companies;
 pub mod company_groups;

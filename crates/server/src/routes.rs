@@ -86,7 +86,7 @@ fn operations(paths: &Paths) -> Vec<(String, Method, Operation)> {
 /// The table.
 pub fn table() -> Vec<ApiRoute> {
     use api::system_users as users;
-    use api::{clients, companies, company_groups as groups, permissions, roles};
+    use api::{available_for, clients, companies, company_groups as groups, permissions, roles};
     let mut table = vec![
         ApiRoute::new(Tier::Company, routes!(companies::my)),
         ApiRoute::new(Tier::Reseller, routes!(companies::search)),
@@ -116,6 +116,7 @@ pub fn table() -> Vec<ApiRoute> {
         ApiRoute::new(Tier::Reseller, routes!(groups::companies_export)),
         ApiRoute::new(Tier::Reseller, routes!(groups::add_participants)),
         ApiRoute::new(Tier::Reseller, routes!(groups::remove_participants)),
+        ApiRoute::new(Tier::Reseller, routes!(available_for::search)),
         ApiRoute::new(Tier::Company, routes!(permissions::all)),
         ApiRoute::new(Tier::Company, routes!(roles::list)),
         ApiRoute::new(Tier::Company, routes!(roles::list_with_available)),

@@ -94,6 +94,12 @@ async fn every_remaining_tenant_endpoint_refuses_another_tenant() {
             header_b,
             json!(null),
         ),
+        (
+            Method::POST,
+            "/api/available-for/search".into(),
+            header_other,
+            json!({"name": "Company"}),
+        ),
     ];
     for (method, path, header, body) in &forbidden {
         let body = (!body.is_null()).then(|| body.clone());

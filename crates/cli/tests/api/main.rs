@@ -2,6 +2,7 @@
 //! database (SQLite, or PostgreSQL when `LATCHKEY_TEST_DATABASE_URL` is set) and talks to it
 //! over HTTP, or runs the real `latchkey` binary.
 
+mod available_for;
 mod bearer;
 mod binary;
 mod clients;

@@ -325,7 +325,7 @@ fn day(ms: Option<i64>) -> Option<String> {
     ms.map(millis_to_rfc3339)
 }
 
-fn search_dto(r: CompanySearchRow) -> SearchCompanyDto {
+pub(super) fn search_dto(r: CompanySearchRow) -> SearchCompanyDto {
     let expired = r.license_end_date.is_some_and(|end| end < now_millis());
     SearchCompanyDto {
         company_name: r.name,
