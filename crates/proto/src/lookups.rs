@@ -84,3 +84,26 @@ pub struct TimeZoneDto {
     pub id: String,
     pub display_name: String,
 }
+
+/// `CountryTimeZoneInfoDto`: what the company form suggests once a country is picked.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CountryTimeZoneInfoDto {
+    /// ISO 3166-1 alpha-2, the `code` of the country's lookup.
+    pub country_code: String,
+    /// A `DateFormat` the company form accepts, e.g. `dd.MM.yyyy`.
+    pub date_format: String,
+    /// A `TimeFormat` the company form accepts, e.g. `HH:mm`.
+    pub time_format: String,
+    /// `12h` or `24h`.
+    pub clock_format: String,
+    /// The calling code, e.g. `+90`; null for uninhabited territories.
+    pub phone_number_code: Option<String>,
+    /// ISO 639-1.
+    pub language_code: Option<String>,
+    pub language_name: String,
+    /// An IANA id from `GET /api/timezone/timezones`; null for uninhabited territories.
+    pub timezone: Option<String>,
+    /// A `PreferredLanguageType` lookup, for `PreferredLanguageTypeResourceId`.
+    pub language_resource_id: String,
+}

@@ -6,7 +6,8 @@
 //! the migration fixes forever; [`Store::lookup`] is how a form checks that an id names a lookup
 //! of the right type. Date and time formats are lookups of their own types ([`DATE_FORMAT`],
 //! [`TIME_FORMAT`]) whose `code` is the format string; time zones have their own table, keyed by
-//! IANA name.
+//! IANA name. Per-country suggestions for the company form ([`Store::country_defaults`]) come
+//! from `0010_country_defaults.sql`, generated from CLDR.
 
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -35,6 +36,28 @@ pub const LICENSE_MODULE: i64 = 101;
 pub const DATE_FORMAT: i64 = 102;
 /// Time display formats; `code` (and `name`) is the format string, e.g. `HH:mm`.
 pub const TIME_FORMAT: i64 = 103;
+
+/// The conventions of one country, as the company form suggests them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CountryDefaults {
+    /// ISO 3166-1 alpha-2, the `code` of the country's lookup.
+    pub country_code: String,
+    /// One of the [`DATE_FORMAT`] codes.
+    pub date_format: String,
+    /// One of the [`TIME_FORMAT`] codes.
+    pub time_format: String,
+    /// `12h` or `24h`.
+    pub clock_format: String,
+    /// The ITU calling code, `+90`; none for uninhabited territories.
+    pub phone_code: Option<String>,
+    /// None for territories without a population of their own.
+    pub time_zone_id: Option<String>,
+    /// A [`PREFERRED_LANGUAGE_TYPE`] lookup: the country's most spoken official language among
+    /// those, English otherwise.
+    pub language_resource_id: String,
+    pub language_code: Option<String>,
+    pub language_name: String,
+}
 
 /// A kind of lookup (`GenericCodeTypeDto`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -250,6 +273,38 @@ impl Store {
                 Ok(TimeZone {
                     id: r.try_get("id")?,
                     display_name: r.try_get("display_name")?,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()?)
+    }
+
+    /// What the company form suggests for each country, in the countries' display order.
+    pub async fn country_defaults(&self) -> Result<Vec<CountryDefaults>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT d.country_code, d.date_format, d.time_format, d.clock_format, d.phone_code, \
+             d.time_zone_id, l.resource_id AS language_resource_id, l.code AS language_code, \
+             l.name AS language_name \
+             FROM country_defaults d \
+             JOIN lookups l ON l.resource_id = d.language_resource_id \
+             JOIN lookups c ON c.code_type_id = $1 AND c.code = d.country_code \
+             ORDER BY c.order_number",
+        )
+        .bind(COUNTRY)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| {
+                Ok(CountryDefaults {
+                    country_code: r.try_get("country_code")?,
+                    date_format: r.try_get("date_format")?,
+                    time_format: r.try_get("time_format")?,
+                    clock_format: r.try_get("clock_format")?,
+                    phone_code: r.try_get("phone_code")?,
+                    time_zone_id: r.try_get("time_zone_id")?,
+                    language_resource_id: r.try_get("language_resource_id")?,
+                    language_code: r.try_get("language_code")?,
+                    language_name: r.try_get("language_name")?,
                 })
             })
             .collect::<Result<_, sqlx::Error>>()?)

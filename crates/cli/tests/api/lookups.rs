@@ -262,6 +262,126 @@ async fn time_zones_and_formats() {
     );
 }
 
+/// Each country's suggestions are values the company form accepts, and a company created with
+/// them keeps them.
+#[tokio::test]
+async fn country_defaults_are_values_the_company_form_accepts() {
+    let app = TestApp::spawn().await;
+    let token = app.reseller_token().await;
+    let defaults = expect_data(app.get("/api/lookups/country-timezones", &token).await).await;
+    let defaults = defaults.as_array().expect("list");
+    let countries = of_type(&app, &token, 1).await;
+    let languages = of_type(&app, &token, 21).await;
+    let formats = expect_data(app.get("/api/timezone/timezones", &token).await).await;
+    let listed = |key: &str, value: &Value| {
+        formats[key]
+            .as_array()
+            .expect("list")
+            .iter()
+            .any(|f| f == value || f["id"] == *value)
+    };
+    assert_eq!(defaults.len(), countries.len(), "one entry per country");
+    for (d, country) in defaults.iter().zip(&countries) {
+        assert_eq!(d["countryCode"], country["code"], "in the countries' order");
+        assert!(listed("dateFormatList", &d["dateFormat"]), "{d}");
+        assert!(listed("timeFormatList", &d["timeFormat"]), "{d}");
+        let twelve = d["timeFormat"].as_str().is_some_and(|f| f.contains("tt"));
+        assert_eq!(d["clockFormat"], if twelve { "12h" } else { "24h" }, "{d}");
+        assert!(
+            d["timezone"].is_null() || listed("timeZoneList", &d["timezone"]),
+            "{d}"
+        );
+        let language = find(
+            &languages,
+            "resourceId",
+            d["languageResourceId"].as_str().expect("id"),
+        );
+        assert_eq!(
+            (&language["code"], &language["name"]),
+            (&d["languageCode"], &d["languageName"])
+        );
+    }
+    let turkey = find(defaults, "countryCode", "TR");
+    assert_eq!(
+        (
+            &turkey["dateFormat"],
+            &turkey["timeFormat"],
+            &turkey["phoneNumberCode"],
+            &turkey["languageCode"],
+            &turkey["timezone"]
+        ),
+        (
+            &json!("dd.MM.yyyy"),
+            &json!("HH:mm"),
+            &json!("+90"),
+            &json!("tr"),
+            &json!("Europe/Istanbul")
+        )
+    );
+    let us = find(defaults, "countryCode", "US");
+    assert_eq!(
+        (&us["dateFormat"], &us["clockFormat"], &us["timezone"]),
+        (
+            &json!("MM/dd/yyyy"),
+            &json!("12h"),
+            &json!("America/New_York")
+        )
+    );
+
+    let r = crate::companies::reference(&app, &token).await;
+    let form = reqwest::multipart::Form::new()
+        .text("Name", "Istanbul Ltd")
+        .text("IndustryResourceId", r.industry.clone())
+        .text(
+            "CountryResourceId",
+            find(&countries, "code", "TR")["resourceId"]
+                .as_str()
+                .expect("id")
+                .to_owned(),
+        )
+        .text("LicenseTypeResourceId", r.license_type.clone())
+        .text("LicensePeriodTypeResourceId", r.license_period.clone())
+        .text("NumberOfUsers", "50")
+        .text(
+            "TimeZoneId",
+            turkey["timezone"].as_str().expect("zone").to_owned(),
+        )
+        .text(
+            "DateFormat",
+            turkey["dateFormat"].as_str().expect("date").to_owned(),
+        )
+        .text(
+            "TimeFormat",
+            turkey["timeFormat"].as_str().expect("time").to_owned(),
+        )
+        .text(
+            "PreferredLanguageTypeResourceId",
+            turkey["languageResourceId"]
+                .as_str()
+                .expect("id")
+                .to_owned(),
+        );
+    let id = expect_data(crate::companies::post_company(&app, &token, None, form).await).await
+        ["resourceId"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let company = expect_data(app.get(&format!("/api/companies/{id}"), &token).await).await;
+    assert_eq!(
+        (
+            &company["timeZoneId"],
+            &company["dateFormat"],
+            &company["preferredLanguageTypeResourceId"]
+        ),
+        (
+            &turkey["timezone"],
+            &turkey["dateFormat"],
+            &turkey["languageResourceId"]
+        ),
+        "{company}"
+    );
+}
+
 #[tokio::test]
 async fn a_company_admin_may_read_and_no_token_may_not() {
     let app = TestApp::spawn().await;
@@ -274,6 +394,7 @@ async fn a_company_admin_may_read_and_no_token_may_not() {
         "/api/codetypes",
         "/api/lookups/1",
         "/api/lookups/licenses",
+        "/api/lookups/country-timezones",
         "/api/timezone/timezones",
     ] {
         expect_data(app.get(path, &token).await).await;

@@ -1,4 +1,5 @@
-//! Reference data for the company form: code types, lookups, licences, time zones.
+//! Reference data for the company form: code types, lookups, licences, time zones, and what to
+//! suggest once a country is picked.
 //!
 //! The data is seeded by a migration and is the same for every tenant, so these handlers take
 //! no company scope; any authenticated client may read them. The ids the company form accepts
@@ -9,8 +10,8 @@ use axum::extract::{Path, State};
 use latchkey_domain::permission::Tier;
 use latchkey_proto::ServiceResult;
 use latchkey_proto::lookups::{
-    GenericCodeTypeDto, GetTimeZonesServiceResult, License, LicenseDto, LicenseModuleDto,
-    LookupDto, LookupRequest, TimeZoneDto,
+    CountryTimeZoneInfoDto, GenericCodeTypeDto, GetTimeZonesServiceResult, License, LicenseDto,
+    LicenseModuleDto, LookupDto, LookupRequest, TimeZoneDto,
 };
 use latchkey_store::lookups::Lookup;
 use utoipa_axum::routes;
@@ -25,6 +26,7 @@ use crate::state::AppState;
 pub fn routes() -> Vec<ApiRoute> {
     vec![
         ApiRoute::new(Tier::Company, routes!(code_types)),
+        ApiRoute::new(Tier::Company, routes!(country_time_zones)),
         ApiRoute::new(Tier::Company, routes!(licenses)),
         ApiRoute::new(Tier::Company, routes!(lookups_of_type)),
         ApiRoute::new(Tier::Company, routes!(lookups_of_types)),
@@ -195,6 +197,37 @@ pub async fn time_zones(
         date_format_list: state.store.date_formats().await?,
         time_format_list: state.store.time_formats().await?,
     }))
+}
+
+/// For each country, the date and time format, clock, calling code, language and time zone the
+/// company form suggests, from the Unicode CLDR. Every value is one the form accepts.
+#[utoipa::path(
+    get,
+    path = "/api/lookups/country-timezones",
+    tag = "Lookup",
+    summary = "Returns the date, time, language and time zone defaults of every country",
+    responses((status = 200, body = ServiceResult<Vec<CountryTimeZoneInfoDto>>)),
+    security(("oauth2" = ["api1"]), ("bearerAuth" = []))
+)]
+pub async fn country_time_zones(
+    State(state): State<AppState>,
+    Auth(_caller): Auth,
+) -> ApiResult<Json<ServiceResult<Vec<CountryTimeZoneInfoDto>>>> {
+    let defaults = state.store.country_defaults().await?;
+    Ok(ok(defaults
+        .into_iter()
+        .map(|d| CountryTimeZoneInfoDto {
+            country_code: d.country_code,
+            date_format: d.date_format,
+            time_format: d.time_format,
+            clock_format: d.clock_format,
+            phone_number_code: d.phone_code,
+            language_code: d.language_code,
+            language_name: d.language_name,
+            timezone: d.time_zone_id,
+            language_resource_id: d.language_resource_id,
+        })
+        .collect()))
 }
 
 fn unknown_type(what: &str) -> ApiError {
