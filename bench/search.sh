@@ -6,7 +6,7 @@
 #
 # Env knobs: BACKENDS [sqlite postgres]  COMPANIES [10000]  CLIENTS [1000]
 #            DURATION [10s]  CONNS_LIST ["1 4"] (connections; one wrk thread per connection, at most 2)
-#            BUILD [1]
+#            BUILD [1]  BIN [target/release/latchkey] (another build, e.g. an older commit, to compare)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -14,7 +14,7 @@ cd "$ROOT"
 BACKENDS="${BACKENDS:-sqlite postgres}"
 DURATION="${DURATION:-10s}"
 CONNS_LIST="${CONNS_LIST:-1 4}"
-BIN="$ROOT/target/release/latchkey"
+BIN="${BIN:-$ROOT/target/release/latchkey}"
 HOST=127.0.0.1
 export COMPANIES="${COMPANIES:-10000}" CLIENTS="${CLIENTS:-1000}"
 
