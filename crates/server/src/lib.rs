@@ -254,8 +254,9 @@ fn router(table: Vec<routes::ApiRoute>, state: AppState) -> Router {
 }
 
 /// Follows changes made by other processes (the admin CLI, other replicas): when the store's
-/// revision counters move, reload the client view or the key ring. Also trims rate-limiter
-/// state of idle keys.
+/// revision counters move, reload the client view or the key ring. Every minute, also trims
+/// rate-limiter state of idle keys, purges ended console sessions and refreshes the planner's
+/// statistics.
 async fn watch_for_changes(state: AppState) {
     let mut tick = tokio::time::interval(Duration::from_millis(state.config.change_poll_ms));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -305,6 +306,9 @@ async fn watch_for_changes(state: AppState) {
                 .await
             {
                 tracing::warn!(error = %e, "purging ended console sessions failed");
+            }
+            if let Err(e) = state.store.refresh_statistics().await {
+                tracing::warn!(error = %e, "refreshing the planner's statistics failed");
             }
         }
     }
