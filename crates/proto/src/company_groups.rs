@@ -46,13 +46,3 @@ pub struct GroupCompanyDto {
     pub company_status_id: i64,
     pub company_status_name: String,
 }
-
-/// `DELETE /api/company-groups/bulk-delete`.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase", default)]
-pub struct BulkDeleteRequest {
-    pub items: Option<Vec<String>>,
-    pub select_all: Option<bool>,
-    pub excluded_items: Option<Vec<String>>,
-    pub filter: Option<crate::search::Filter>,
-}

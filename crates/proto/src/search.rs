@@ -72,3 +72,14 @@ impl<T> PagedResults<T> {
         }
     }
 }
+
+/// The body of `DELETE …/bulk-delete` (companies, company groups): the listed resource ids, or
+/// with `selectAll` everything the filter matches except `excludedItems`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", default)]
+pub struct BulkDeleteRequest {
+    pub items: Option<Vec<String>>,
+    pub select_all: Option<bool>,
+    pub excluded_items: Option<Vec<String>>,
+    pub filter: Option<Filter>,
+}

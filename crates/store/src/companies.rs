@@ -8,7 +8,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use crate::error::OnUnique;
-use latchkey_proto::search::SearchRequest;
+use latchkey_proto::search::{Filter, SearchRequest};
 
 use crate::meta::{CLIENTS_REVISION, bump};
 use crate::search::{Compiled, Field, Kind, Params, SearchSpec, compile};
@@ -356,55 +356,24 @@ impl Store {
     /// Deletes a company with everything it owns (clients, roles, groups); refused while it has
     /// companies below it. Its clients' tokens stop working at once.
     pub async fn delete_company(&self, scope: &CompanyScope) -> Result<(), StoreError> {
+        self.delete_companies(std::slice::from_ref(scope)).await
+    }
+
+    /// Deletes the scoped companies in one transaction, each as [`Store::delete_company`] does.
+    /// Deepest first (a child's path extends its parent's), so a reseller may go together with
+    /// the companies under it; if any company keeps a child that is not listed, or any other
+    /// refusal applies, nothing is deleted.
+    pub async fn delete_companies(&self, scopes: &[CompanyScope]) -> Result<(), StoreError> {
+        let mut seen = std::collections::HashSet::new();
+        let mut ordered: Vec<&CompanyScope> = scopes
+            .iter()
+            .filter(|s| seen.insert(s.company_id()))
+            .collect();
+        ordered.sort_by_key(|s| std::cmp::Reverse(s.company().path.len()));
         let mut tx = self.pool().begin().await?;
-        let children: i64 = sqlx::query("SELECT COUNT(*) AS n FROM companies WHERE parent_id = $1")
-            .bind(scope.company_id())
-            .fetch_one(&mut *tx)
-            .await?
-            .try_get("n")?;
-        if children > 0 {
-            return Err(StoreError::Refused(format!(
-                "The company has {children} compan{} under it; move or delete them first",
-                if children == 1 { "y" } else { "ies" }
-            )));
+        for scope in ordered {
+            delete_one_company(&mut tx, scope.company()).await?;
         }
-        // Roles owned elsewhere but held by this company's clients and users go with them; roles
-        // this company owns and shared with others must be released by those holders first.
-        sqlx::query(
-            "DELETE FROM api_client_roles WHERE client_id IN (SELECT id FROM api_clients WHERE company_id = $1)",
-        )
-        .bind(scope.company_id())
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(
-            "DELETE FROM system_user_roles WHERE user_id IN (SELECT id FROM system_users WHERE company_id = $1)",
-        )
-        .bind(scope.company_id())
-        .execute(&mut *tx)
-        .await?;
-        let held_elsewhere: i64 = sqlx::query(
-            "SELECT (SELECT COUNT(*) FROM api_client_roles cr JOIN roles r ON r.id = cr.role_id WHERE r.company_id = $1) \
-             + (SELECT COUNT(*) FROM system_user_roles ur JOIN roles r ON r.id = ur.role_id WHERE r.company_id = $1) AS n",
-        )
-        .bind(scope.company_id())
-        .fetch_one(&mut *tx)
-        .await?
-        .try_get("n")?;
-        if held_elsewhere > 0 {
-            return Err(StoreError::Refused(format!(
-                "{held_elsewhere} client(s) or user(s) of other companies hold roles this company shared; remove those roles first"
-            )));
-        }
-        sqlx::query(
-            "DELETE FROM role_availability WHERE target_type = 'Company' AND target_id = $1",
-        )
-        .bind(scope.company_id())
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query("DELETE FROM companies WHERE id = $1")
-            .bind(scope.company_id())
-            .execute(&mut *tx)
-            .await?;
         bump(&mut *tx, CLIENTS_REVISION).await?;
         tx.commit().await?;
         Ok(())
@@ -614,6 +583,30 @@ impl Store {
         Ok((rows, total, exceeded, compiled))
     }
 
+    /// Resource ids of the companies below `root` (or `root` and below when `include_root`)
+    /// that `filter` matches: what a `selectAll` bulk operation covers.
+    pub async fn company_ids_matching(
+        &self,
+        root: &CompanyRef,
+        include_root: bool,
+        filter: Option<Filter>,
+    ) -> Result<Vec<String>, StoreError> {
+        let request = SearchRequest {
+            filter,
+            ..SearchRequest::default()
+        };
+        let (condition, params, _) =
+            company_search_sql(self.backend, root, include_root, &request)?;
+        let sql = format!("SELECT c.resource_id FROM company_search c WHERE {condition}");
+        Ok(params
+            .apply_one_off(sqlx::query(&sql))
+            .fetch_all(self.pool())
+            .await?
+            .iter()
+            .map(|r| r.try_get("resource_id"))
+            .collect::<Result<_, _>>()?)
+    }
+
     /// The rows of a company export, streamed.
     pub fn export_companies(
         &self,
@@ -722,6 +715,63 @@ fn company_search_row(r: &AnyRow) -> Result<CompanySearchRow, StoreError> {
         tags: Vec::new(),
         children: Vec::new(),
     })
+}
+
+/// Deletes one company and what belongs to it, within the caller's transaction. Refused while it
+/// has child companies or while others hold roles it shared.
+async fn delete_one_company(
+    conn: &mut AnyConnection,
+    company: &CompanyRef,
+) -> Result<(), StoreError> {
+    let children: i64 = sqlx::query("SELECT COUNT(*) AS n FROM companies WHERE parent_id = $1")
+        .bind(company.id)
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get("n")?;
+    if children > 0 {
+        return Err(StoreError::Refused(format!(
+            "{} has {children} compan{} under it; move or delete them first",
+            company.name,
+            if children == 1 { "y" } else { "ies" }
+        )));
+    }
+    // Roles owned elsewhere but held by this company's clients and users go with them; roles
+    // this company owns and shared with others must be released by those holders first.
+    sqlx::query(
+        "DELETE FROM api_client_roles WHERE client_id IN (SELECT id FROM api_clients WHERE company_id = $1)",
+    )
+    .bind(company.id)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "DELETE FROM system_user_roles WHERE user_id IN (SELECT id FROM system_users WHERE company_id = $1)",
+    )
+    .bind(company.id)
+    .execute(&mut *conn)
+    .await?;
+    let held_elsewhere: i64 = sqlx::query(
+        "SELECT (SELECT COUNT(*) FROM api_client_roles cr JOIN roles r ON r.id = cr.role_id WHERE r.company_id = $1) \
+         + (SELECT COUNT(*) FROM system_user_roles ur JOIN roles r ON r.id = ur.role_id WHERE r.company_id = $1) AS n",
+    )
+    .bind(company.id)
+    .fetch_one(&mut *conn)
+    .await?
+    .try_get("n")?;
+    if held_elsewhere > 0 {
+        return Err(StoreError::Refused(format!(
+            "{held_elsewhere} client(s) or user(s) of other companies hold roles {} shared; remove those roles first",
+            company.name
+        )));
+    }
+    sqlx::query("DELETE FROM role_availability WHERE target_type = 'Company' AND target_id = $1")
+        .bind(company.id)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("DELETE FROM companies WHERE id = $1")
+        .bind(company.id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }
 
 async fn write_details(

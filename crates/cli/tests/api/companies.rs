@@ -770,3 +770,107 @@ async fn deleting_a_company_revokes_its_clients_and_refuses_while_it_has_childre
     )
     .await;
 }
+
+#[tokio::test]
+async fn bulk_delete_takes_listed_or_filtered_companies_all_or_none() {
+    let app = TestApp::spawn().await;
+    let token = app.reseller_token().await;
+    let mine = app.initial.company_resource_id.clone();
+    let sub = create_company(&app, "Sub MSSP", Some(&mine), true);
+    let leaf = create_company(&app, "Leaf", Some(&sub), false);
+    let keep = create_company(&app, "Keep 1", Some(&mine), false);
+    let drop1 = create_company(&app, "Drop 1", Some(&mine), false);
+    let drop2 = create_company(&app, "Drop 2", Some(&mine), false);
+    let other_mssp = create_company(&app, "Other MSSP", None, true);
+    let theirs = create_company(&app, "Theirs", Some(&other_mssp), false);
+    let (id, secret) = create_client(&app, &leaf, "Company Admin", &[]);
+    let (oid, osecret) = create_client(&app, &other_mssp, "Reseller", &[]);
+    app.await_client_view().await;
+    let live = app.token_for(&id, &secret).await;
+    let owner = app.token_for(&oid, &osecret).await;
+    let bulk = |body: Value| {
+        let (app, token) = (&app, &token);
+        async move {
+            call(
+                app,
+                Method::DELETE,
+                "/api/companies/bulk-delete",
+                token,
+                None,
+                Some(body),
+            )
+            .await
+        }
+    };
+    let exists_for = |token: String, id: String| {
+        let app = &app;
+        async move {
+            call(
+                app,
+                Method::GET,
+                &format!("/api/companies/{id}"),
+                &token,
+                None,
+                None,
+            )
+            .await
+            .status()
+            .as_u16()
+                == 200
+        }
+    };
+    let exists = |id: String| exists_for(token.clone(), id);
+    let theirs_exists = || exists_for(owner.clone(), theirs.clone());
+
+    // A reseller without the company under it: refused, and Keep 1 listed beside it stays.
+    let err = expect_envelope(
+        bulk(json!({"items": [keep, sub]})).await,
+        400,
+        "INPUT_ERROR",
+    )
+    .await;
+    assert_eq!(
+        err["validationMessages"][0],
+        "Sub MSSP has 1 company under it; move or delete them first"
+    );
+    assert!(
+        exists(keep.clone()).await,
+        "nothing is deleted when one is refused"
+    );
+    // Another tenant's company or an unknown one: refused before anything is deleted.
+    expect_envelope(
+        bulk(json!({"items": [keep, theirs]})).await,
+        403,
+        "FORBIDDEN",
+    )
+    .await;
+    expect_envelope(
+        bulk(json!({"items": [keep, "NoSuchCompny"]})).await,
+        404,
+        "NOT_FOUND",
+    )
+    .await;
+    assert!(exists(keep.clone()).await && theirs_exists().await);
+
+    // Listed with its child, in any order, the reseller goes; so do its clients' tokens.
+    let done = expect_data(bulk(json!({"items": [sub, leaf]})).await).await;
+    assert_eq!(done["resourceId"], "2");
+    assert!(!exists(sub.clone()).await && !exists(leaf.clone()).await);
+    expect_envelope(app.companies_my(&live).await, 401, "UNAUTHORIZED").await;
+
+    // Everything a filter matches, except the excluded ones.
+    let done = expect_data(
+        bulk(json!({"selectAll": true, "excludedItems": [drop2],
+            "filter": {"filterGroups": [{"filterItems": [
+                {"fieldName": "Name", "operator": "StartsWith", "value": "drop"}]}]}}))
+        .await,
+    )
+    .await;
+    assert_eq!(done["resourceId"], "1");
+    assert!(!exists(drop1.clone()).await);
+    assert!(exists(drop2.clone()).await && exists(keep.clone()).await);
+    assert!(
+        exists(mine.clone()).await && theirs_exists().await,
+        "never the caller's own company, never another tenant's"
+    );
+}

@@ -15,7 +15,7 @@ use latchkey_proto::companies::{
     SearchCompanyDto,
 };
 use latchkey_proto::envelope::IdResult;
-use latchkey_proto::search::SearchRequest;
+use latchkey_proto::search::{BulkDeleteRequest, SearchRequest};
 use latchkey_store::companies::{CompanyDetails, CompanyNode, CompanyRecord, CompanySearchRow};
 
 use super::company_form::{self, CompanyForm};
@@ -262,6 +262,45 @@ pub async fn delete(
     state.store.delete_company(&scope).await?;
     state.clients_changed().await?;
     Ok(ok(IdResult { resource_id }))
+}
+
+/// Deletes the listed companies, or with `selectAll` every company below the caller (or below
+/// and including the named company) that `filter` matches except `excludedItems`, all or none:
+/// a reseller may go with the companies under it when they are listed too, and any refusal
+/// (a company kept under a listed one, roles shared and still held) deletes nothing.
+#[utoipa::path(delete, path = "/api/companies/bulk-delete", tag = TAG, summary = "Bulk delete companies",
+    request_body = BulkDeleteRequest, responses((status = 200, body = ServiceResult<IdResult>,
+        description = "`resourceId` is the number of companies deleted")),
+    security(("oauth2" = ["api1"]), ("bearerAuth" = [])))]
+pub async fn bulk_delete(
+    State(state): State<AppState>,
+    Auth(caller): Auth,
+    TargetCompany(target): TargetCompany,
+    JsonBody(body): JsonBody<BulkDeleteRequest>,
+) -> ApiResult<Json<ServiceResult<IdResult>>> {
+    let ids: Vec<String> = if body.select_all.unwrap_or(false) {
+        let excluded = body.excluded_items.clone().unwrap_or_default();
+        let (root, include_root) = search_root(&state, &caller, target).await?;
+        state
+            .store
+            .company_ids_matching(&root, include_root, body.filter.clone())
+            .await?
+            .into_iter()
+            .filter(|id| !excluded.contains(id) && *id != caller.company.resource_id.as_str())
+            .collect()
+    } else {
+        body.items.clone().unwrap_or_default()
+    };
+    let mut scopes = Vec::with_capacity(ids.len());
+    for id in &ids {
+        scopes.push(below_caller(&state, &caller, id).await?);
+    }
+    state.store.delete_companies(&scopes).await?;
+    state.clients_changed().await?;
+    tracing::info!(count = scopes.len(), "companies deleted in bulk");
+    Ok(ok(IdResult {
+        resource_id: scopes.len().to_string(),
+    }))
 }
 
 #[utoipa::path(get, path = "/api/companies/{resourceId}/license-check", tag = TAG,

@@ -14,10 +14,10 @@ use latchkey_domain::ids::ResourceId;
 use latchkey_domain::time::millis_to_rfc3339;
 use latchkey_proto::ServiceResult;
 use latchkey_proto::company_groups::{
-    BulkDeleteRequest, CompanyGroupDto, CompanyGroupRequest, CompanyGroupSearchDto, GroupCompanyDto,
+    CompanyGroupDto, CompanyGroupRequest, CompanyGroupSearchDto, GroupCompanyDto,
 };
 use latchkey_proto::envelope::IdResult;
-use latchkey_proto::search::{PagedResults, SearchRequest};
+use latchkey_proto::search::{BulkDeleteRequest, PagedResults, SearchRequest};
 use latchkey_store::company_groups::GroupRow;
 
 use super::export;
