@@ -120,8 +120,8 @@ HEADER = f"""-- Per-country defaults the company form suggests (GET /api/lookups
 -- {phonenumbers.__version__}; every value is one the company form accepts (see 0002). Do not edit by
 -- hand: change the script and run it again.
 """
-TABLE = {
-    "sqlite": """CREATE TABLE country_defaults (
+# The same on both backends: only text columns, which both spell TEXT.
+TABLE = """CREATE TABLE country_defaults (
     country_code         TEXT PRIMARY KEY,
     date_format          TEXT NOT NULL,
     time_format          TEXT NOT NULL,
@@ -130,23 +130,12 @@ TABLE = {
     language_resource_id TEXT NOT NULL REFERENCES lookups (resource_id),
     time_zone_id         TEXT REFERENCES time_zones (id)
 );
-""",
-    "postgres": """CREATE TABLE country_defaults (
-    country_code         TEXT PRIMARY KEY,
-    date_format          TEXT NOT NULL,
-    time_format          TEXT NOT NULL,
-    clock_format         TEXT NOT NULL,
-    phone_code           TEXT,
-    language_resource_id TEXT NOT NULL REFERENCES lookups (resource_id),
-    time_zone_id         TEXT REFERENCES time_zones (id)
-);
-""",
-}
+"""
 INSERT = (
     "\nINSERT INTO country_defaults (country_code, date_format, time_format, clock_format, "
     "phone_code, language_resource_id, time_zone_id) VALUES\n" + ",\n".join(rows) + ";\n"
 )
-for backend, table in TABLE.items():
+for backend in ("sqlite", "postgres"):
     path = MIGRATIONS / backend / "0010_country_defaults.sql"
-    path.write_text(HEADER + "\n" + table + INSERT, encoding="utf-8")
+    path.write_text(HEADER + "\n" + TABLE + INSERT, encoding="utf-8")
     print(f"wrote {path.relative_to(ROOT)} ({len(rows)} countries)")
