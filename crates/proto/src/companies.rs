@@ -126,3 +126,13 @@ pub struct CheckCompanyLicenseDto {
     pub total_user_count: i64,
     pub is_license_exceeded: bool,
 }
+
+/// `GetCompanyLogoServiceResponse`: the uploaded logo, base64 in `fileContent`; both null when
+/// the company has none.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct GetCompanyLogoServiceResponse {
+    pub file_name: Option<String>,
+    #[schema(format = Byte)]
+    pub file_content: Option<String>,
+}

@@ -97,6 +97,7 @@ pub fn table() -> Vec<ApiRoute> {
         ApiRoute::new(Tier::Reseller, routes!(companies::delete)),
         ApiRoute::new(Tier::Reseller, routes!(companies::bulk_delete)),
         ApiRoute::new(Tier::Company, routes!(companies::license_check)),
+        ApiRoute::new(Tier::Company, routes!(companies::logo)),
         ApiRoute::new(Tier::Company, routes!(clients::generate)),
         ApiRoute::new(Tier::Company, routes!(clients::create)),
         ApiRoute::new(Tier::Company, routes!(clients::get)),

@@ -206,6 +206,15 @@ pub struct CompanyDetails {
     pub status_id: i64,
     pub license_modules: Vec<String>,
     pub tags: Vec<String>,
+    /// A new logo to store; `None` keeps the current one.
+    pub logo: Option<Logo>,
+}
+
+/// A company's logo image, already checked by the caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Logo {
+    pub file_name: String,
+    pub content: Vec<u8>,
 }
 
 /// A stored company with its details and the names of what they reference.
@@ -379,6 +388,22 @@ impl Store {
         Ok(())
     }
 
+    /// The scoped company's logo, if one was uploaded.
+    pub async fn company_logo(&self, scope: &CompanyScope) -> Result<Option<Logo>, StoreError> {
+        let row = sqlx::query("SELECT file_name, content FROM company_logos WHERE company_id = $1")
+            .bind(scope.company_id())
+            .fetch_optional(self.pool())
+            .await?;
+        Ok(row
+            .map(|r| {
+                Ok::<_, sqlx::Error>(Logo {
+                    file_name: r.try_get("file_name")?,
+                    content: r.try_get("content")?,
+                })
+            })
+            .transpose()?)
+    }
+
     /// The scoped company with its details.
     pub async fn company_record(&self, scope: &CompanyScope) -> Result<CompanyRecord, StoreError> {
         let names: Vec<String> = NAMED
@@ -449,6 +474,7 @@ impl Store {
             status_id: row.try_get("status_id")?,
             license_modules: modules.iter().map(|(id, _)| id.clone()).collect(),
             tags,
+            logo: None,
         };
         Ok(CompanyRecord {
             reference: company_ref(&row)?,
@@ -841,6 +867,19 @@ async fn write_details(
             .bind(tag.as_str())
             .execute(&mut *conn)
             .await?;
+    }
+    if let Some(logo) = &d.logo {
+        sqlx::query(
+            "INSERT INTO company_logos (company_id, file_name, content, update_time) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (company_id) DO UPDATE SET file_name = EXCLUDED.file_name, \
+             content = EXCLUDED.content, update_time = EXCLUDED.update_time",
+        )
+        .bind(id)
+        .bind(logo.file_name.as_str())
+        .bind(logo.content.clone())
+        .bind(now_millis())
+        .execute(&mut *conn)
+        .await?;
     }
     Ok(())
 }

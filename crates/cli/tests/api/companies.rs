@@ -874,3 +874,112 @@ async fn bulk_delete_takes_listed_or_filtered_companies_all_or_none() {
         "never the caller's own company, never another tenant's"
     );
 }
+
+#[tokio::test]
+async fn a_logo_comes_with_the_form_and_is_read_back() {
+    use base64::Engine;
+    let b64 = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
+    let app = TestApp::spawn().await;
+    let token = app.reseller_token().await;
+    let r = reference(&app, &token).await;
+    let png = [b"\x89PNG\r\n\x1a\n".as_slice(), b"IHDR and the rest"].concat();
+    let file = |bytes: Vec<u8>, name: &str| {
+        reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned())
+    };
+    let id = expect_data(
+        post_company(
+            &app,
+            &token,
+            None,
+            form(&r, "Logo Corp", 10).part("File", file(png.clone(), "C:\\art\\logo.png")),
+        )
+        .await,
+    )
+    .await["resourceId"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let read = |token: String, id: String| {
+        let app = &app;
+        async move {
+            call(
+                app,
+                Method::GET,
+                &format!("/api/companies/{id}/logo"),
+                &token,
+                None,
+                None,
+            )
+            .await
+        }
+    };
+    let logo = expect_data(read(token.clone(), id.clone()).await).await;
+    assert_eq!(
+        logo,
+        json!({"fileName": "logo.png", "fileContent": b64(&png)}),
+        "the file name without its client-side folders"
+    );
+
+    let put = |form: Form| {
+        let (app, token, id) = (&app, &token, &id);
+        async move {
+            app.http
+                .put(app.url(&format!("/api/companies/{id}")))
+                .bearer_auth(token)
+                .multipart(form)
+                .send()
+                .await
+                .expect("put")
+        }
+    };
+    let gif = b"GIF89a and pixels".to_vec();
+    expect_data(put(Form::new().part("File", file(gif.clone(), "new.gif"))).await).await;
+    assert_eq!(
+        expect_data(read(token.clone(), id.clone()).await).await["fileContent"],
+        b64(&gif)
+    );
+    for (bytes, says) in [
+        (
+            b"<svg onload=alert(1)>".to_vec(),
+            "File must be a PNG, JPEG, GIF or WebP image",
+        ),
+        (
+            [png.as_slice(), &vec![0; 1024 * 1024]].concat(),
+            "File must be at most 1024 KiB",
+        ),
+    ] {
+        let err = expect_envelope(
+            put(Form::new().part("File", file(bytes, "x.png"))).await,
+            400,
+            "INPUT_ERROR",
+        )
+        .await;
+        assert_eq!(err["validationMessages"], json!([says]));
+    }
+    assert_eq!(
+        expect_data(read(token.clone(), id.clone()).await).await["fileContent"],
+        b64(&gif),
+        "a refused file leaves the logo as it was"
+    );
+    expect_data(put(Form::new().text("Description", "no file this time")).await).await;
+    assert_eq!(
+        expect_data(read(token.clone(), id.clone()).await).await["fileName"],
+        "new.gif",
+        "an update without a file keeps the logo"
+    );
+
+    // The company itself may read it; another tenant may not; no logo reads as nulls.
+    let (cid, secret) = create_client(&app, &id, "Company Admin", &[]);
+    let other_mssp = create_company(&app, "Other MSSP", None, true);
+    let (oid, osecret) = create_client(&app, &other_mssp, "Reseller", &[]);
+    app.await_client_view().await;
+    let own = app.token_for(&cid, &secret).await;
+    expect_data(read(own, id.clone()).await).await;
+    let stranger = app.token_for(&oid, &osecret).await;
+    expect_envelope(read(stranger, id.clone()).await, 403, "FORBIDDEN").await;
+    let plain = create_company(&app, "Plain", Some(&app.initial.company_resource_id), false);
+    assert_eq!(
+        expect_data(read(token.clone(), plain).await).await,
+        json!({"fileName": null, "fileContent": null})
+    );
+}

@@ -5,14 +5,15 @@ use std::collections::HashMap;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::response::Response;
+use base64::Engine;
 use futures_util::StreamExt;
 use latchkey_domain::authz::{Caller, CompanyRef, CompanyScope, Reach};
 use latchkey_domain::ids::ResourceId;
 use latchkey_domain::time::{millis_to_rfc3339, now_millis};
 use latchkey_proto::ServiceResult;
 use latchkey_proto::companies::{
-    CheckCompanyLicenseDto, CompanyDto, CompanyPagedResults, GetMyCompaniesDto, NamedRef,
-    SearchCompanyDto,
+    CheckCompanyLicenseDto, CompanyDto, CompanyPagedResults, GetCompanyLogoServiceResponse,
+    GetMyCompaniesDto, NamedRef, SearchCompanyDto,
 };
 use latchkey_proto::envelope::IdResult;
 use latchkey_proto::search::{BulkDeleteRequest, SearchRequest};
@@ -322,6 +323,26 @@ pub async fn license_check(
         active_user_count: record.target_user_count,
         total_user_count: record.target_user_count,
         is_license_exceeded: limited && record.target_user_count > record.details.number_of_users,
+    }))
+}
+
+/// The company's uploaded logo (the company form's `File`), for the company itself and those
+/// who manage it.
+#[utoipa::path(get, path = "/api/companies/{resourceId}/logo", tag = TAG,
+    summary = "Retrieves an existing company logo",
+    params(("resourceId" = String, Path)),
+    responses((status = 200, body = ServiceResult<GetCompanyLogoServiceResponse>)),
+    security(("oauth2" = ["api1"]), ("bearerAuth" = [])))]
+pub async fn logo(
+    State(state): State<AppState>,
+    Auth(caller): Auth,
+    Path(resource_id): Path<String>,
+) -> ApiResult<Json<ServiceResult<GetCompanyLogoServiceResponse>>> {
+    let scope = path_scope(&state, &caller, &resource_id).await?;
+    let logo = state.store.company_logo(&scope).await?;
+    Ok(ok(GetCompanyLogoServiceResponse {
+        file_name: logo.as_ref().map(|l| l.file_name.clone()),
+        file_content: logo.map(|l| base64::engine::general_purpose::STANDARD.encode(l.content)),
     }))
 }
 

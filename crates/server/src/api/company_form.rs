@@ -3,18 +3,55 @@
 //! The contract sends it as `multipart/form-data` with PascalCase fields (`Name`,
 //! `CountryResourceId`, …) and arrays as repeated keys; we also take
 //! `application/x-www-form-urlencoded` and JSON, and `Field[0]`-style array keys. Field names
-//! match ignoring case. The nine required fields are checked against the reference data.
+//! match ignoring case. The nine required fields are checked against the reference data. A
+//! logo comes as the multipart file `File`: at most [`MAX_LOGO_BYTES`] of PNG, JPEG, GIF or WebP,
+//! recognized by its first bytes (never SVG, which can carry script).
 
 use axum::extract::{FromRequest, Multipart, Request};
 use axum::http::header;
-use latchkey_store::companies::CompanyDetails;
+use latchkey_store::companies::{CompanyDetails, Logo};
 use time::macros::format_description;
 
 use crate::error::ApiError;
 use crate::state::AppState;
 
-/// The submitted fields, keys lower-cased, in order, repeats kept.
-pub struct CompanyForm(pub Vec<(String, String)>);
+/// The submitted fields, keys lower-cased, in order, repeats kept, and the logo file if one
+/// came.
+pub struct CompanyForm {
+    fields: Vec<(String, String)>,
+    logo: Option<Logo>,
+}
+
+/// The largest logo accepted.
+pub const MAX_LOGO_BYTES: usize = 1024 * 1024;
+
+/// `bytes` as a logo, if it is a PNG, JPEG, GIF or WebP image of at most [`MAX_LOGO_BYTES`].
+fn logo(file_name: Option<&str>, bytes: &[u8]) -> Result<Logo, ApiError> {
+    if bytes.len() > MAX_LOGO_BYTES {
+        return Err(ApiError::input(vec![format!(
+            "File must be at most {} KiB",
+            MAX_LOGO_BYTES / 1024
+        )]));
+    }
+    let image = bytes.starts_with(b"\x89PNG\r\n\x1a\n")
+        || bytes.starts_with(&[0xFF, 0xD8, 0xFF])
+        || bytes.starts_with(b"GIF87a")
+        || bytes.starts_with(b"GIF89a")
+        || (bytes.starts_with(b"RIFF") && bytes.get(8..12) == Some(b"WEBP".as_slice()));
+    if !image {
+        return Err(ApiError::input(vec![
+            "File must be a PNG, JPEG, GIF or WebP image".into(),
+        ]));
+    }
+    let file_name = file_name
+        .map(|n| n.rsplit(['/', '\\']).next().unwrap_or(n).trim())
+        .filter(|n| !n.is_empty())
+        .unwrap_or("logo");
+    Ok(Logo {
+        file_name: file_name.chars().take(255).collect(),
+        content: bytes.to_vec(),
+    })
+}
 
 fn normalize(key: &str) -> String {
     let key = key.trim();
@@ -36,6 +73,7 @@ impl<S: Send + Sync> FromRequest<S> for CompanyForm {
             .unwrap_or("")
             .to_ascii_lowercase();
         let mut fields = Vec::new();
+        let mut logo_file = None;
         if content_type.starts_with("multipart/form-data") {
             let mut multipart = Multipart::from_request(request, state).await.map_err(|e| {
                 ApiError::input(vec![format!("The multipart body could not be read: {e}")])
@@ -45,14 +83,14 @@ impl<S: Send + Sync> FromRequest<S> for CompanyForm {
             })? {
                 let name = normalize(field.name().unwrap_or(""));
                 if field.file_name().is_some() || name == "file" {
+                    let file_name = field.file_name().map(str::to_owned);
                     let bytes = field
                         .bytes()
                         .await
                         .map_err(|e| ApiError::input(vec![e.to_string()]))?;
+                    // An empty part is a form sent without a file.
                     if !bytes.is_empty() {
-                        return Err(ApiError::input(vec![
-                            "Logo upload (File) is not supported; leave it out, or set LogoUrl on update".into(),
-                        ]));
+                        logo_file = Some(logo(file_name.as_deref(), &bytes)?);
                     }
                     continue;
                 }
@@ -92,13 +130,16 @@ impl<S: Send + Sync> FromRequest<S> for CompanyForm {
                 }
             }
         }
-        Ok(Self(fields))
+        Ok(Self {
+            fields,
+            logo: logo_file,
+        })
     }
 }
 
 impl CompanyForm {
     fn one(&self, key: &str) -> Option<&str> {
-        self.0
+        self.fields
             .iter()
             .rev()
             .find(|(k, _)| k == key)
@@ -106,7 +147,7 @@ impl CompanyForm {
     }
 
     fn all(&self, key: &str) -> Vec<String> {
-        self.0
+        self.fields
             .iter()
             .filter(|(k, _)| k == key)
             .flat_map(|(_, v)| {
@@ -119,7 +160,7 @@ impl CompanyForm {
     }
 
     fn has(&self, key: &str) -> bool {
-        self.0.iter().any(|(k, _)| k == key)
+        self.fields.iter().any(|(k, _)| k == key)
     }
 }
 
@@ -392,6 +433,9 @@ pub async fn details(
         if d.tags.iter().any(|t| t.chars().count() > 64) {
             errors.push("Tags must be at most 64 characters each".into());
         }
+    }
+    if form.logo.is_some() {
+        d.logo = form.logo.clone();
     }
     if !form.all("companygroupresourceidarray").is_empty() {
         errors.push("CompanyGroupResourceIdArray: add the company to groups with PUT /api/company-groups/{id}/participants".into());
