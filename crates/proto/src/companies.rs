@@ -136,3 +136,102 @@ pub struct GetCompanyLogoServiceResponse {
     #[schema(format = Byte)]
     pub file_content: Option<String>,
 }
+
+/// The multipart form of `POST /api/companies`, for the OpenAPI document (the server reads the
+/// form field by field, see `company_form`). Field names match ignoring case.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "PascalCase")]
+pub struct CompanyCreateForm {
+    /// The logo: PNG, JPEG, GIF or WebP, at most 1 MiB.
+    #[schema(value_type = Option<String>, format = Binary)]
+    pub file: Option<Vec<u8>>,
+    #[schema(max_length = 64)]
+    pub name: String,
+    #[schema(max_length = 300)]
+    pub description: Option<String>,
+    /// From `GET /api/lookups/2`.
+    pub industry_resource_id: String,
+    /// From `GET /api/lookups/1`.
+    pub country_resource_id: String,
+    #[schema(max_length = 200)]
+    pub address: Option<String>,
+    #[schema(max_length = 2000)]
+    pub website_url: Option<String>,
+    /// From `GET /api/lookups/licenses`.
+    pub license_type_resource_id: String,
+    /// Repeat the key for each module.
+    pub license_module_resource_id_array: Option<Vec<String>>,
+    /// From `GET /api/lookups/4`.
+    pub license_period_type_resource_id: String,
+    #[schema(format = DateTime)]
+    pub license_start_date: Option<String>,
+    #[schema(format = DateTime)]
+    pub license_end_date: Option<String>,
+    pub is_number_of_users_limited: Option<bool>,
+    pub number_of_users: i32,
+    pub notification_template_type_resource_id: Option<String>,
+    pub training_content_type_resource_id: Option<String>,
+    pub smtp_configuration_type_resource_id: Option<String>,
+    pub preferred_language_type_resource_id: Option<String>,
+    pub is_version_visible: Option<bool>,
+    pub is_release_notes_visible: Option<bool>,
+    #[schema(max_length = 2000)]
+    pub release_notes_url: Option<String>,
+    pub base_man_hour_cost: Option<i32>,
+    pub base_man_hour: Option<i32>,
+    /// 1 Active (default) or 0 Inactive.
+    pub status_id: Option<i32>,
+    /// An id from `GET /api/timezone/timezones`.
+    pub time_zone_id: String,
+    /// One of `dateFormatList`.
+    pub date_format: String,
+    /// One of `timeFormatList`.
+    pub time_format: String,
+    pub call_back_number_booking_count: Option<i32>,
+    /// Repeat the key for each tag; at most 64 characters each.
+    pub tags: Option<Vec<String>>,
+}
+
+/// The multipart form of `PUT /api/companies/{resourceId}`: any field of the create form but the
+/// man-hour costs, plus `LogoUrl`. Fields not sent are kept, the logo included.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "PascalCase")]
+pub struct CompanyUpdateForm {
+    #[schema(value_type = Option<String>, format = Binary)]
+    pub file: Option<Vec<u8>>,
+    #[schema(max_length = 64)]
+    pub name: Option<String>,
+    #[schema(max_length = 300)]
+    pub description: Option<String>,
+    pub industry_resource_id: Option<String>,
+    pub country_resource_id: Option<String>,
+    #[schema(max_length = 200)]
+    pub address: Option<String>,
+    #[schema(max_length = 2000)]
+    pub website_url: Option<String>,
+    #[schema(max_length = 2000)]
+    pub logo_url: Option<String>,
+    pub license_type_resource_id: Option<String>,
+    pub license_module_resource_id_array: Option<Vec<String>>,
+    pub license_period_type_resource_id: Option<String>,
+    #[schema(format = DateTime)]
+    pub license_start_date: Option<String>,
+    #[schema(format = DateTime)]
+    pub license_end_date: Option<String>,
+    pub is_number_of_users_limited: Option<bool>,
+    pub number_of_users: Option<i32>,
+    pub notification_template_type_resource_id: Option<String>,
+    pub training_content_type_resource_id: Option<String>,
+    pub smtp_configuration_type_resource_id: Option<String>,
+    pub preferred_language_type_resource_id: Option<String>,
+    pub is_version_visible: Option<bool>,
+    pub is_release_notes_visible: Option<bool>,
+    #[schema(max_length = 2000)]
+    pub release_notes_url: Option<String>,
+    pub status_id: Option<i32>,
+    pub time_zone_id: Option<String>,
+    pub date_format: Option<String>,
+    pub time_format: Option<String>,
+    pub call_back_number_booking_count: Option<i32>,
+    pub tags: Option<Vec<String>>,
+}

@@ -92,6 +92,48 @@ async fn the_document_describes_exactly_the_routes_and_their_permissions() {
         assert!(schemas.contains_key(name), "unresolved {r}");
     }
     assert!(!all.is_empty());
+
+    // The company form is documented as the contract's multipart form, logo file included.
+    let form = |path: &str, method: &str| {
+        let schema = &doc["paths"][path][method]["requestBody"]["content"]["multipart/form-data"]["schema"]
+            ["$ref"];
+        let name = schema
+            .as_str()
+            .expect("a multipart form")
+            .rsplit('/')
+            .next()
+            .expect("name");
+        schemas[name].clone()
+    };
+    let create = form("/api/companies", "post");
+    let mut required: Vec<&str> = create["required"]
+        .as_array()
+        .expect("required")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    required.sort_unstable();
+    assert_eq!(
+        required,
+        [
+            "CountryResourceId",
+            "DateFormat",
+            "IndustryResourceId",
+            "LicensePeriodTypeResourceId",
+            "LicenseTypeResourceId",
+            "Name",
+            "NumberOfUsers",
+            "TimeFormat",
+            "TimeZoneId"
+        ]
+    );
+    assert_eq!(create["properties"]["File"]["format"], "binary", "{create}");
+    let update = form("/api/companies/{resourceId}", "put");
+    assert!(update.get("required").is_none(), "{update}");
+    assert!(
+        update["properties"]["LogoUrl"].is_object()
+            && update["properties"]["BaseManHour"].is_null()
+    );
 }
 
 #[tokio::test]

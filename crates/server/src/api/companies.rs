@@ -12,8 +12,8 @@ use latchkey_domain::ids::ResourceId;
 use latchkey_domain::time::{millis_to_rfc3339, now_millis};
 use latchkey_proto::ServiceResult;
 use latchkey_proto::companies::{
-    CheckCompanyLicenseDto, CompanyDto, CompanyPagedResults, GetCompanyLogoServiceResponse,
-    GetMyCompaniesDto, NamedRef, SearchCompanyDto,
+    CheckCompanyLicenseDto, CompanyCreateForm, CompanyDto, CompanyPagedResults, CompanyUpdateForm,
+    GetCompanyLogoServiceResponse, GetMyCompaniesDto, NamedRef, SearchCompanyDto,
 };
 use latchkey_proto::envelope::IdResult;
 use latchkey_proto::search::{BulkDeleteRequest, SearchRequest};
@@ -196,6 +196,7 @@ pub async fn get(
 
 /// Creates a company under the caller's company (or under the named reseller it manages).
 #[utoipa::path(post, path = "/api/companies", tag = TAG, summary = "Creates a new company",
+    request_body(content = CompanyCreateForm, content_type = "multipart/form-data"),
     responses((status = 200, body = ServiceResult<IdResult>)),
     security(("oauth2" = ["api1"]), ("bearerAuth" = [])))]
 pub async fn create(
@@ -232,6 +233,7 @@ pub async fn create(
 /// Changes a company below the caller (a reseller cannot change its own licence).
 #[utoipa::path(put, path = "/api/companies/{resourceId}", tag = TAG, summary = "Updates an existing company",
     params(("resourceId" = String, Path)),
+    request_body(content = CompanyUpdateForm, content_type = "multipart/form-data"),
     responses((status = 200, body = ServiceResult<IdResult>)),
     security(("oauth2" = ["api1"]), ("bearerAuth" = [])))]
 pub async fn update(
