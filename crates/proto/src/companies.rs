@@ -235,3 +235,27 @@ pub struct CompanyUpdateForm {
     pub call_back_number_booking_count: Option<i32>,
     pub tags: Option<Vec<String>>,
 }
+
+/// The multipart form of `PUT /api/companies/limited`: a company's profile without its licence.
+/// Other company form fields are refused.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "PascalCase")]
+pub struct CompanyLimitedForm {
+    /// The company to change: the caller's own or one it manages.
+    pub resource_id: String,
+    #[schema(max_length = 64)]
+    pub name: String,
+    pub industry_resource_id: String,
+    pub country_resource_id: String,
+    #[schema(max_length = 300)]
+    pub description: Option<String>,
+    #[schema(max_length = 200)]
+    pub address: Option<String>,
+    #[schema(max_length = 2000)]
+    pub website_url: Option<String>,
+    pub preferred_language_type_resource_id: Option<String>,
+    pub time_zone_id: Option<String>,
+    /// The logo: PNG, JPEG, GIF or WebP, at most 1 MiB.
+    #[schema(value_type = Option<String>, format = Binary)]
+    pub file: Option<Vec<u8>>,
+}

@@ -94,6 +94,7 @@ pub fn table() -> Vec<ApiRoute> {
         ApiRoute::new(Tier::Company, routes!(companies::get)),
         ApiRoute::new(Tier::Reseller, routes!(companies::create)),
         ApiRoute::new(Tier::Reseller, routes!(companies::update)),
+        ApiRoute::new(Tier::Company, routes!(companies::update_limited)),
         ApiRoute::new(Tier::Reseller, routes!(companies::delete)),
         ApiRoute::new(Tier::Reseller, routes!(companies::bulk_delete)),
         ApiRoute::new(Tier::Company, routes!(companies::license_check)),

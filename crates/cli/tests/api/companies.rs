@@ -983,3 +983,140 @@ async fn a_logo_comes_with_the_form_and_is_read_back() {
         json!({"fileName": null, "fileContent": null})
     );
 }
+
+#[tokio::test]
+async fn a_company_admin_changes_its_profile_but_not_its_licence() {
+    let app = TestApp::spawn().await;
+    let token = app.reseller_token().await;
+    let r = reference(&app, &token).await;
+    let id = api_create_company(&app, &token, &r, "Acme").await;
+    let other = api_create_company(&app, &token, &r, "Other").await;
+    let (cid, secret) = create_client(&app, &id, "Company Admin", &[]);
+    app.await_client_view().await;
+    let admin = app.token_for(&cid, &secret).await;
+    let limited = |token: String, form: Form| {
+        let app = &app;
+        async move {
+            app.http
+                .put(app.url("/api/companies/limited"))
+                .bearer_auth(token)
+                .multipart(form)
+                .send()
+                .await
+                .expect("put")
+        }
+    };
+    let profile = |company: &str, name: &str| {
+        Form::new()
+            .text("ResourceId", company.to_owned())
+            .text("Name", name.to_owned())
+            .text("IndustryResourceId", r.industry.clone())
+            .text("CountryResourceId", r.country.clone())
+    };
+    let png = [b"\x89PNG\r\n\x1a\n".as_slice(), b"pixels"].concat();
+    let done = expect_data(
+        limited(
+            admin.clone(),
+            profile(&id, "Acme Renamed")
+                .text("Address", "1 Main Street")
+                .text("TimeZoneId", r.time_zone.clone())
+                .part(
+                    "File",
+                    reqwest::multipart::Part::bytes(png).file_name("a.png"),
+                ),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(done["resourceId"], id.as_str());
+    let dto = expect_data(
+        call(
+            &app,
+            Method::GET,
+            &format!("/api/companies/{id}"),
+            &admin,
+            None,
+            None,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        (&dto["name"], &dto["address"], &dto["numberOfUsers"]),
+        (&json!("Acme Renamed"), &json!("1 Main Street"), &json!(100))
+    );
+    let logo = expect_data(
+        call(
+            &app,
+            Method::GET,
+            &format!("/api/companies/{id}/logo"),
+            &admin,
+            None,
+            None,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(logo["fileName"], "a.png");
+
+    // The licence stays the reseller's; the four required fields must be sent.
+    let err = expect_envelope(
+        limited(
+            admin.clone(),
+            profile(&id, "Acme")
+                .text("NumberOfUsers", "100000")
+                .text("Tags", "a")
+                .text("Tags", "b"),
+        )
+        .await,
+        400,
+        "INPUT_ERROR",
+    )
+    .await;
+    assert_eq!(
+        err["validationMessages"],
+        json!([
+            "NumberOfUsers cannot be changed here; the company's reseller changes it with PUT /api/companies/{resourceId}",
+            "Tags cannot be changed here; the company's reseller changes it with PUT /api/companies/{resourceId}"
+        ])
+    );
+    let err = expect_envelope(
+        limited(
+            admin.clone(),
+            Form::new().text("ResourceId", id.clone()).text("Name", "X"),
+        )
+        .await,
+        400,
+        "INPUT_ERROR",
+    )
+    .await;
+    assert_eq!(
+        err["validationMessages"],
+        json!([
+            "IndustryResourceId is required",
+            "CountryResourceId is required"
+        ])
+    );
+
+    // Not another company's profile; the reseller may change its customer's.
+    expect_envelope(
+        limited(admin.clone(), profile(&other, "Mine now")).await,
+        403,
+        "FORBIDDEN",
+    )
+    .await;
+    expect_data(limited(token.clone(), profile(&other, "Other Renamed")).await).await;
+    let dto = expect_data(
+        call(
+            &app,
+            Method::GET,
+            &format!("/api/companies/{other}"),
+            &token,
+            None,
+            None,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(dto["name"], "Other Renamed");
+}

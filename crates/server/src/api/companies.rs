@@ -12,8 +12,9 @@ use latchkey_domain::ids::ResourceId;
 use latchkey_domain::time::{millis_to_rfc3339, now_millis};
 use latchkey_proto::ServiceResult;
 use latchkey_proto::companies::{
-    CheckCompanyLicenseDto, CompanyCreateForm, CompanyDto, CompanyPagedResults, CompanyUpdateForm,
-    GetCompanyLogoServiceResponse, GetMyCompaniesDto, NamedRef, SearchCompanyDto,
+    CheckCompanyLicenseDto, CompanyCreateForm, CompanyDto, CompanyLimitedForm, CompanyPagedResults,
+    CompanyUpdateForm, GetCompanyLogoServiceResponse, GetMyCompaniesDto, NamedRef,
+    SearchCompanyDto,
 };
 use latchkey_proto::envelope::IdResult;
 use latchkey_proto::search::{BulkDeleteRequest, SearchRequest};
@@ -243,6 +244,27 @@ pub async fn update(
     form: CompanyForm,
 ) -> ApiResult<Json<ServiceResult<IdResult>>> {
     let scope = below_caller(&state, &caller, &resource_id).await?;
+    let current = state.store.company_record(&scope).await?;
+    let details = company_form::details(&state, &form, current.details, false).await?;
+    state.store.update_company(&scope, &details).await?;
+    state.clients_changed().await?;
+    Ok(ok(IdResult { resource_id }))
+}
+
+/// Changes a company's profile without its licence: the company's own administrators may, as
+/// may those who manage it. Any other field of the company form is refused, not ignored.
+#[utoipa::path(put, path = "/api/companies/limited", tag = TAG,
+    summary = "Updates the profile of an existing company",
+    request_body(content = CompanyLimitedForm, content_type = "multipart/form-data"),
+    responses((status = 200, body = ServiceResult<IdResult>)),
+    security(("oauth2" = ["api1"]), ("bearerAuth" = [])))]
+pub async fn update_limited(
+    State(state): State<AppState>,
+    Auth(caller): Auth,
+    form: CompanyForm,
+) -> ApiResult<Json<ServiceResult<IdResult>>> {
+    let resource_id = company_form::limited_resource_id(&form)?;
+    let scope = path_scope(&state, &caller, &resource_id).await?;
     let current = state.store.company_record(&scope).await?;
     let details = company_form::details(&state, &form, current.details, false).await?;
     state.store.update_company(&scope, &details).await?;

@@ -164,6 +164,90 @@ impl CompanyForm {
     }
 }
 
+/// The fields of `PUT /api/companies/limited`, lower-cased: a company's profile without its
+/// licence, which its own administrators may change.
+pub const LIMITED_FIELDS: [&str; 9] = [
+    "resourceid",
+    "name",
+    "industryresourceid",
+    "countryresourceid",
+    "description",
+    "address",
+    "websiteurl",
+    "preferredlanguagetyperesourceid",
+    "timezoneid",
+];
+
+/// The company form's fields as the contract spells them, for messages.
+const FORM_FIELDS: [&str; 30] = [
+    "Name",
+    "Description",
+    "IndustryResourceId",
+    "CountryResourceId",
+    "Address",
+    "WebsiteUrl",
+    "LogoUrl",
+    "LicenseTypeResourceId",
+    "LicenseModuleResourceIdArray",
+    "LicensePeriodTypeResourceId",
+    "LicenseStartDate",
+    "LicenseEndDate",
+    "IsNumberOfUsersLimited",
+    "NumberOfUsers",
+    "NotificationTemplateTypeResourceId",
+    "TrainingContentTypeResourceId",
+    "SmtpConfigurationTypeResourceId",
+    "PreferredLanguageTypeResourceId",
+    "IsVersionVisible",
+    "IsReleaseNotesVisible",
+    "ReleaseNotesUrl",
+    "CompanyGroupResourceIdArray",
+    "BaseManHourCost",
+    "BaseManHour",
+    "StatusId",
+    "TimeZoneId",
+    "DateFormat",
+    "TimeFormat",
+    "CallBackNumberBookingCount",
+    "Tags",
+];
+
+/// The limited form's company id, once the form is checked: every field one of
+/// [`LIMITED_FIELDS`] (or the logo file), and the four the contract requires present.
+pub fn limited_resource_id(form: &CompanyForm) -> Result<String, ApiError> {
+    let mut errors: Vec<String> = Vec::new();
+    for (key, _) in &form.fields {
+        if LIMITED_FIELDS.contains(&key.as_str()) {
+            continue;
+        }
+        let label = FORM_FIELDS
+            .iter()
+            .find(|f| f.eq_ignore_ascii_case(key))
+            .copied()
+            .unwrap_or(key.as_str());
+        let error = format!(
+            "{label} cannot be changed here; the company's reseller changes it with PUT /api/companies/{{resourceId}}"
+        );
+        if !errors.contains(&error) {
+            errors.push(error);
+        }
+    }
+    for (key, label) in [
+        ("resourceid", "ResourceId"),
+        ("name", "Name"),
+        ("industryresourceid", "IndustryResourceId"),
+        ("countryresourceid", "CountryResourceId"),
+    ] {
+        if form.one(key).is_none_or(str::is_empty) {
+            errors.push(format!("{label} is required"));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::input(errors));
+    }
+    Ok(form.one("resourceid").unwrap_or_default().to_owned())
+}
+
 /// Builds the details from the form over `base` (the current details on update, defaults on
 /// create), collecting every problem.
 pub async fn details(
