@@ -46,3 +46,10 @@ pub struct GroupCompanyDto {
     pub company_status_id: i64,
     pub company_status_name: String,
 }
+
+/// `POST /api/companies/get-with-groups`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", default)]
+pub struct GetCompaniesByGroupResourceIdsRequest {
+    pub company_group_resource_ids: Option<Vec<String>>,
+}

@@ -119,6 +119,7 @@ pub fn table() -> Vec<ApiRoute> {
         ApiRoute::new(Tier::Reseller, routes!(groups::companies_export)),
         ApiRoute::new(Tier::Reseller, routes!(groups::add_participants)),
         ApiRoute::new(Tier::Reseller, routes!(groups::remove_participants)),
+        ApiRoute::new(Tier::Reseller, routes!(groups::companies_of_groups)),
         ApiRoute::new(Tier::Reseller, routes!(available_for::search)),
         ApiRoute::new(Tier::Company, routes!(permissions::all)),
         ApiRoute::new(Tier::Company, routes!(roles::list)),

@@ -301,6 +301,27 @@ impl Store {
     }
 
     /// The member companies of a group, one page.
+    /// Resource ids of the companies in any of `groups`, each once, in id order.
+    pub async fn group_member_ids(&self, groups: &[i64]) -> Result<Vec<String>, StoreError> {
+        if groups.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut params = Params::new(self.backend);
+        let list: Vec<String> = groups.iter().map(|g| params.int(*g)).collect();
+        let sql = format!(
+            "SELECT c.resource_id FROM companies c WHERE c.id IN \
+             (SELECT m.company_id FROM company_group_members m WHERE m.group_id IN ({})) ORDER BY c.id",
+            list.join(", ")
+        );
+        Ok(params
+            .apply(sqlx::query(&sql))
+            .fetch_all(self.pool())
+            .await?
+            .iter()
+            .map(|r| r.try_get("resource_id"))
+            .collect::<Result<_, _>>()?)
+    }
+
     pub async fn search_group_companies(
         &self,
         group: &GroupRow,

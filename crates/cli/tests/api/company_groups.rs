@@ -383,3 +383,52 @@ async fn company_admins_and_other_resellers_cannot_touch_groups() {
         (Some("Mine"), Some(1))
     );
 }
+
+#[tokio::test]
+async fn companies_of_several_groups_are_listed_once_each() {
+    let app = TestApp::spawn().await;
+    let token = app.reseller_token().await;
+    let mine = app.initial.company_resource_id.clone();
+    let a = create_company(&app, "A", Some(&mine), false);
+    let b = create_company(&app, "B", Some(&mine), false);
+    let c = create_company(&app, "C", Some(&mine), false);
+    create_company(&app, "Not grouped", Some(&mine), false);
+    let g1 = new_group(&app, &token, "One", &[&a, &b]).await;
+    let g2 = new_group(&app, &token, "Two", &[&b, &c]).await;
+    let other_mssp = create_company(&app, "Other MSSP", None, true);
+    let theirs = create_company(&app, "Theirs", Some(&other_mssp), false);
+    let (oid, osecret) = create_client(&app, &other_mssp, "Reseller", &[]);
+    let (cid, csecret) = create_client(&app, &a, "Company Admin", &[]);
+    app.await_client_view().await;
+    let owner = app.token_for(&oid, &osecret).await;
+    let their_group = new_group(&app, &owner, "Theirs", &[&theirs]).await;
+
+    let ask = |token: String, groups: Value| {
+        let app = &app;
+        async move {
+            call(
+                app,
+                Method::POST,
+                "/api/companies/get-with-groups",
+                &token,
+                None,
+                Some(json!({"companyGroupResourceIds": groups})),
+            )
+            .await
+        }
+    };
+    let ids = expect_data(ask(token.clone(), json!([g1, g2])).await).await;
+    assert_eq!(ids, json!([a, b, c]), "B is in both groups and listed once");
+    assert_eq!(
+        expect_data(ask(token.clone(), json!([])).await).await,
+        json!([])
+    );
+    expect_envelope(
+        ask(token.clone(), json!([g1, their_group])).await,
+        404,
+        "NOT_FOUND",
+    )
+    .await;
+    let admin = app.token_for(&cid, &csecret).await;
+    expect_envelope(ask(admin, json!([g1])).await, 403, "FORBIDDEN").await;
+}

@@ -14,7 +14,8 @@ use latchkey_domain::ids::ResourceId;
 use latchkey_domain::time::millis_to_rfc3339;
 use latchkey_proto::ServiceResult;
 use latchkey_proto::company_groups::{
-    CompanyGroupDto, CompanyGroupRequest, CompanyGroupSearchDto, GroupCompanyDto,
+    CompanyGroupDto, CompanyGroupRequest, CompanyGroupSearchDto,
+    GetCompaniesByGroupResourceIdsRequest, GroupCompanyDto,
 };
 use latchkey_proto::envelope::IdResult;
 use latchkey_proto::search::{BulkDeleteRequest, PagedResults, SearchRequest};
@@ -367,6 +368,26 @@ fn participant_ids(body: serde_json::Value) -> ApiResult<Vec<String>> {
                 .ok_or_else(|| ApiError::input(vec!["Company ids must be strings".into()]))
         })
         .collect()
+}
+
+/// The companies in any of the listed groups, as resource ids, each once. Every group must be
+/// one the caller (or the named company) owns or manages: otherwise 404, as for a single group.
+#[utoipa::path(post, path = "/api/companies/get-with-groups", tag = "Company",
+    summary = "Retrieves the companies by group resource ids",
+    request_body = GetCompaniesByGroupResourceIdsRequest,
+    responses((status = 200, body = ServiceResult<Vec<String>>)),
+    security(("oauth2" = ["api1"]), ("bearerAuth" = [])))]
+pub async fn companies_of_groups(
+    State(state): State<AppState>,
+    Auth(caller): Auth,
+    TargetCompany(target): TargetCompany,
+    JsonBody(body): JsonBody<GetCompaniesByGroupResourceIdsRequest>,
+) -> ApiResult<Json<ServiceResult<Vec<String>>>> {
+    let mut keys = Vec::new();
+    for id in body.company_group_resource_ids.iter().flatten() {
+        keys.push(find(&state, &caller, target.clone(), id).await?.key);
+    }
+    Ok(ok(state.store.group_member_ids(&keys).await?))
 }
 
 async fn find(
