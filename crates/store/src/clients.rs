@@ -457,20 +457,9 @@ impl Store {
         request: &SearchRequest,
     ) -> Result<(Vec<ClientSearchRow>, i64, Compiled), StoreError> {
         let (sql, count_sql, params, compiled) = client_search_sql(self.backend, reach, request)?;
-        let total: i64 = params
-            .apply(sqlx::query(&count_sql))
-            .fetch_one(self.pool())
-            .await?
-            .try_get("n")?;
-        let sql = format!("{sql}{}", compiled.limit_offset());
-        let rows = params
-            .apply(sqlx::query(&sql))
-            .fetch_all(self.pool())
+        let (rows, total) = self
+            .fetch_page(&params, &sql, &count_sql, &compiled, client_search_row)
             .await?;
-        let rows = rows
-            .iter()
-            .map(client_search_row)
-            .collect::<Result<_, _>>()?;
         Ok((rows, total, compiled))
     }
 
@@ -485,13 +474,7 @@ impl Store {
     > {
         let (sql, _, params, compiled) = client_search_sql(self.backend, reach, request)?;
         let sql = format!("{sql}{}", compiled.limit_offset());
-        let pool = self.pool().clone();
-        Ok(async_stream::try_stream! {
-            let mut rows = params.apply(sqlx::query(&sql)).fetch(&pool);
-            while let Some(row) = futures_util::TryStreamExt::try_next(&mut rows).await? {
-                yield client_search_row(&row)?;
-            }
-        })
+        Ok(self.stream_rows(params, sql, client_search_row))
     }
 
     /// Keys of the roles named by `resource_ids` if every one is available to `company`;

@@ -231,25 +231,14 @@ impl Store {
         let count = format!(
             "SELECT COUNT(*) AS n FROM company_groups g JOIN companies c ON c.id = g.owner_company_id WHERE {condition}"
         );
-        let total: i64 = params
-            .apply(sqlx::query(&count))
-            .fetch_one(self.pool())
-            .await?
-            .try_get("n")?;
         let sql = format!(
-            "{GROUP_SELECT} WHERE {condition} ORDER BY {}{}",
-            compiled.order_by,
-            compiled.limit_offset()
+            "{GROUP_SELECT} WHERE {condition} ORDER BY {}",
+            compiled.order_by
         );
-        let rows = params
-            .apply(sqlx::query(&sql))
-            .fetch_all(self.pool())
+        let (rows, total) = self
+            .fetch_page(&params, &sql, &count, &compiled, group_row)
             .await?;
-        Ok((
-            rows.iter().map(group_row).collect::<Result<_, _>>()?,
-            total,
-            compiled,
-        ))
+        Ok((rows, total, compiled))
     }
 
     /// All matching groups, streamed (exports, bulk deletion by filter).
@@ -267,13 +256,7 @@ impl Store {
             compiled.order_by,
             compiled.limit_offset()
         );
-        let pool = self.pool().clone();
-        Ok(async_stream::try_stream! {
-            let mut rows = params.apply(sqlx::query(&sql)).fetch(&pool);
-            while let Some(row) = futures_util::TryStreamExt::try_next(&mut rows).await? {
-                yield group_row(&row)?;
-            }
-        })
+        Ok(self.stream_rows(params, sql, group_row))
     }
 
     /// Every group owned inside `owners` that matches `filter`, unpaged (bulk deletion).
@@ -328,19 +311,9 @@ impl Store {
         request: &SearchRequest,
     ) -> Result<(Vec<GroupCompanyRow>, i64, Compiled), StoreError> {
         let (sql, count, params, compiled) = group_company_sql(self.backend, group, request)?;
-        let total: i64 = params
-            .apply(sqlx::query(&count))
-            .fetch_one(self.pool())
-            .await?
-            .try_get("n")?;
-        let rows = params
-            .apply(sqlx::query(&format!("{sql}{}", compiled.limit_offset())))
-            .fetch_all(self.pool())
+        let (rows, total) = self
+            .fetch_page(&params, &sql, &count, &compiled, group_company_row)
             .await?;
-        let rows = rows
-            .iter()
-            .map(group_company_row)
-            .collect::<Result<_, _>>()?;
         Ok((rows, total, compiled))
     }
 
@@ -355,13 +328,7 @@ impl Store {
     > {
         let (sql, _, params, compiled) = group_company_sql(self.backend, group, request)?;
         let sql = format!("{sql}{}", compiled.limit_offset());
-        let pool = self.pool().clone();
-        Ok(async_stream::try_stream! {
-            let mut rows = params.apply(sqlx::query(&sql)).fetch(&pool);
-            while let Some(row) = futures_util::TryStreamExt::try_next(&mut rows).await? {
-                yield group_company_row(&row)?;
-            }
-        })
+        Ok(self.stream_rows(params, sql, group_company_row))
     }
 }
 

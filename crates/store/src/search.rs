@@ -14,9 +14,10 @@
 //! means the whole day (`= 2026-11-23` matches any time that day).
 
 use latchkey_proto::search::{Filter, FilterGroup, FilterItem, SearchRequest};
-use sqlx::Any;
+use sqlx::any::AnyRow;
+use sqlx::{Any, Row};
 
-use crate::Backend;
+use crate::{Backend, StoreError};
 use sqlx::any::AnyArguments;
 use sqlx::query::Query;
 use time::macros::format_description;
@@ -179,6 +180,47 @@ impl Params {
         query: Query<'q, Any, AnyArguments<'q>>,
     ) -> Query<'q, Any, AnyArguments<'q>> {
         self.apply(query.persistent(false))
+    }
+}
+
+impl crate::Store {
+    /// One page of `sql` (a search's ordered `SELECT`, without `LIMIT`) and the total that
+    /// `count_sql` reports as `n`, both with `params`' binds.
+    pub(crate) async fn fetch_page<T>(
+        &self,
+        params: &Params,
+        sql: &str,
+        count_sql: &str,
+        compiled: &Compiled,
+        row: fn(&AnyRow) -> Result<T, StoreError>,
+    ) -> Result<(Vec<T>, i64), StoreError> {
+        let total: i64 = params
+            .apply(sqlx::query(count_sql))
+            .fetch_one(self.pool())
+            .await?
+            .try_get("n")?;
+        let rows = params
+            .apply(sqlx::query(&format!("{sql}{}", compiled.limit_offset())))
+            .fetch_all(self.pool())
+            .await?;
+        Ok((rows.iter().map(row).collect::<Result<_, _>>()?, total))
+    }
+
+    /// The rows of `sql` with `params`' binds, streamed (exports): memory stays constant however
+    /// many match.
+    pub(crate) fn stream_rows<T: Send + 'static>(
+        &self,
+        params: Params,
+        sql: String,
+        row: fn(&AnyRow) -> Result<T, StoreError>,
+    ) -> impl futures_core::Stream<Item = Result<T, StoreError>> + Send + 'static {
+        let pool = self.pool().clone();
+        async_stream::try_stream! {
+            let mut rows = params.apply(sqlx::query(&sql)).fetch(&pool);
+            while let Some(r) = futures_util::TryStreamExt::try_next(&mut rows).await? {
+                yield row(&r)?;
+            }
+        }
     }
 }
 

@@ -518,16 +518,9 @@ impl Store {
         request: &SearchRequest,
     ) -> Result<(Vec<UserSearchRow>, i64, Compiled), StoreError> {
         let (sql, count_sql, params, compiled) = user_search_sql(self.backend, reach, request)?;
-        let total: i64 = params
-            .apply(sqlx::query(&count_sql))
-            .fetch_one(self.pool())
-            .await?
-            .try_get("n")?;
-        let rows = params
-            .apply(sqlx::query(&format!("{sql}{}", compiled.limit_offset())))
-            .fetch_all(self.pool())
+        let (rows, total) = self
+            .fetch_page(&params, &sql, &count_sql, &compiled, search_row)
             .await?;
-        let rows = rows.iter().map(search_row).collect::<Result<_, _>>()?;
         Ok((rows, total, compiled))
     }
 
@@ -542,13 +535,7 @@ impl Store {
     > {
         let (sql, _, params, compiled) = user_search_sql(self.backend, reach, request)?;
         let sql = format!("{sql}{}", compiled.limit_offset());
-        let pool = self.pool().clone();
-        Ok(async_stream::try_stream! {
-            let mut rows = params.apply(sqlx::query(&sql)).fetch(&pool);
-            while let Some(row) = futures_util::TryStreamExt::try_next(&mut rows).await? {
-                yield search_row(&row)?;
-            }
-        })
+        Ok(self.stream_rows(params, sql, search_row))
     }
 
     /// Every user in the reach that matches `filter`, unpaged (bulk deletion).
