@@ -9,15 +9,13 @@
 use axum::Json;
 use axum::extract::State;
 use latchkey_domain::ids::ResourceId;
-use latchkey_domain::time::millis_to_rfc3339;
 use latchkey_proto::ServiceResult;
 use latchkey_proto::available_for::{AvailableForSearchRequest, SearchCompanyGroupResultDto};
-use latchkey_proto::company_groups::CompanyGroupSearchDto;
 use latchkey_proto::search::{Filter, FilterGroup, FilterItem, PagedResults, SearchRequest};
 use latchkey_store::roles::TargetType;
 
-use super::companies::search_dto;
 use super::json::JsonBody;
+use super::{companies, company_groups};
 use crate::auth::bearer::{Auth, TargetCompany};
 use crate::error::{ApiError, ApiResult, ok};
 use crate::state::AppState;
@@ -44,15 +42,12 @@ pub async fn search(
 ) -> ApiResult<Json<ServiceResult<SearchCompanyGroupResultDto>>> {
     let (companies_request, groups_request) = searches(&request)?;
     let scope = state.scope_or_own(&caller, target).await?;
-    let (rows, total, page) = {
-        let (rows, total, _, page) = state
-            .store
-            .search_companies(scope.company(), false, &companies_request)
-            .await?;
-        (rows, total, page)
-    };
+    let (rows, total, _, page) = state
+        .store
+        .search_companies(scope.company(), false, &companies_request)
+        .await?;
     let companies = PagedResults::new(
-        rows.into_iter().map(search_dto).collect(),
+        rows.into_iter().map(companies::search_dto).collect(),
         total,
         page.page_number,
         page.page_size,
@@ -62,14 +57,7 @@ pub async fn search(
         .search_groups(&scope.as_reach(), None, &groups_request)
         .await?;
     let groups = PagedResults::new(
-        rows.into_iter()
-            .map(|g| CompanyGroupSearchDto {
-                resource_id: g.resource_id,
-                name: g.name,
-                company_count: g.company_count,
-                create_time: millis_to_rfc3339(g.create_time),
-            })
-            .collect(),
+        rows.into_iter().map(company_groups::search_dto).collect(),
         total,
         page.page_number,
         page.page_size,

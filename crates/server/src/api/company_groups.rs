@@ -446,21 +446,23 @@ async fn search_page(
         .store
         .search_groups(owners, with_parents_of, request)
         .await?;
-    let results = rows
-        .into_iter()
-        .map(|g| CompanyGroupSearchDto {
-            resource_id: g.resource_id,
-            name: g.name,
-            company_count: g.company_count,
-            create_time: millis_to_rfc3339(g.create_time),
-        })
-        .collect();
+    let results = rows.into_iter().map(search_dto).collect();
     Ok(ok(PagedResults::new(
         results,
         total,
         page.page_number,
         page.page_size,
     )))
+}
+
+/// A row of a group search.
+pub(super) fn search_dto(g: GroupRow) -> CompanyGroupSearchDto {
+    CompanyGroupSearchDto {
+        resource_id: g.resource_id,
+        name: g.name,
+        company_count: g.company_count,
+        create_time: millis_to_rfc3339(g.create_time),
+    }
 }
 
 fn dto(g: GroupRow) -> CompanyGroupDto {
