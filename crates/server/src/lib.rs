@@ -47,7 +47,7 @@ use tower_http::trace::{DefaultOnResponse, TraceLayer};
 pub use config::Config;
 
 use crate::auth::bearer::Authn;
-use crate::auth::rate::Limiter;
+use crate::auth::rate::{FailureBudget, Limiter};
 use crate::auth::registry::ClientRegistry;
 use crate::crypto::ring::KeyRing;
 use crate::crypto::seal::MasterKey;
@@ -120,7 +120,7 @@ impl Application {
                 config.rate_limit_token_per_second,
                 config.rate_limit_token_burst,
             ),
-            token_failure_limiter: Limiter::new(
+            token_failures: FailureBudget::new(
                 config.rate_limit_token_failures_per_second,
                 config
                     .rate_limit_token_failures_per_second
@@ -296,7 +296,7 @@ async fn watch_for_changes(state: AppState) {
         state.metrics.run_upkeep();
         if ticks.is_multiple_of(60) && ticks > 0 {
             state.token_limiter.forget_idle();
-            state.token_failure_limiter.forget_idle();
+            state.token_failures.forget_idle();
             state.api_limiter.forget_idle();
             state.sign_in_limiter.forget_idle();
             let now = latchkey_domain::time::now_millis();

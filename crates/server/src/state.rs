@@ -9,7 +9,7 @@ use latchkey_domain::secret::SecretHasher;
 use latchkey_store::Store;
 use metrics_exporter_prometheus::PrometheusHandle;
 
-use crate::auth::rate::Limiter;
+use crate::auth::rate::{FailureBudget, Limiter};
 use crate::auth::registry::ClientRegistry;
 use crate::config::Config;
 use crate::crypto::ring::{KeyRing, VerifiedClaims};
@@ -32,7 +32,8 @@ pub struct Inner {
     pub session_hasher: SecretHasher,
     pub catalog: Arc<Catalog>,
     pub token_limiter: Limiter<i64>,
-    pub token_failure_limiter: Limiter<IpAddr>,
+    /// Failed client authentications per address at the token endpoint.
+    pub token_failures: FailureBudget<IpAddr>,
     /// Per REST API client on `/api`, per signed-in user on `/console/api`.
     pub api_limiter: Limiter<PrincipalKey>,
     /// Sign-in and one-time-link attempts, per caller address.

@@ -221,8 +221,14 @@ fn issue(
         .get("grant_type")
         .ok_or_else(|| TokenError::new(OAuthErrorCode::InvalidRequest, "grant_type is required"))?;
 
+    // An address that has spent its failure budget is refused before any credential work,
+    // right secret or not, until the budget refills: guessing stops, and so does its cost.
+    state
+        .token_failures
+        .check_barred(&ip)
+        .map_err(TokenError::too_many)?;
     // Authenticate: the same digest and comparison whether or not the client exists. Only
-    // failures count against the address's failure budget, which stops guessing, not use.
+    // failures count against the budget, so an address using good credentials is never barred.
     let entry = state.clients.get(&client_id);
     let presented = ClientSecret::presented(&secret);
     let authenticated = state
@@ -231,7 +237,7 @@ fn issue(
     let entry = match entry {
         Some(entry) if authenticated => entry,
         _ => {
-            if let Err(wait) = state.token_failure_limiter.check(&ip) {
+            if let Err(wait) = state.token_failures.record_failure(&ip) {
                 return Err(TokenError::too_many(wait));
             }
             return Err(TokenError::bad_credentials(via_basic));

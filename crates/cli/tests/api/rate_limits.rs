@@ -49,10 +49,11 @@ async fn the_api_limits_each_client() {
 }
 
 #[tokio::test]
-async fn repeated_failures_from_one_address_are_slowed_down() {
-    let app = TestApp::spawn_with(|c| c.rate_limit_token_failures_per_second = 2).await;
+async fn an_address_that_spent_its_failure_budget_is_refused_even_with_the_right_secret() {
+    // 1 failure a second, a burst of 5.
+    let app = TestApp::spawn_with(|c| c.rate_limit_token_failures_per_second = 1).await;
     let mut statuses = Vec::new();
-    for _ in 0..30 {
+    for _ in 0..8 {
         statuses.push(
             app.token_post("no-such-client", "guess")
                 .await
@@ -60,15 +61,33 @@ async fn repeated_failures_from_one_address_are_slowed_down() {
                 .as_u16(),
         );
     }
-    assert!(
-        statuses.contains(&400) && statuses.contains(&429),
-        "{statuses:?}"
-    );
-    // A client with the right secret is not locked out by someone else's guessing.
-    assert_eq!(
-        app.token_post(&app.initial.client_id, &app.initial.client_secret)
-            .await
-            .status(),
-        200
-    );
+    assert_eq!(&statuses[..5], [400; 5], "{statuses:?}");
+    assert_eq!(&statuses[5..], [429; 3], "{statuses:?}");
+
+    // While the address is barred, the right secret is refused too: otherwise a guesser would
+    // still learn at full speed which guess was right.
+    let r = app
+        .token_post(&app.initial.client_id, &app.initial.client_secret)
+        .await;
+    assert_eq!(r.status(), 429);
+    let wait: u64 = r
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .expect("Retry-After in seconds");
+    assert!((1..=2).contains(&wait), "Retry-After {wait}");
+    let body: serde_json::Value = r.json().await.expect("json");
+    assert_eq!(body["error"], "slow_down", "{body}");
+
+    // Once the budget refills, good credentials work again, and do not spend the budget.
+    tokio::time::sleep(std::time::Duration::from_millis(1_100 * wait)).await;
+    for _ in 0..10 {
+        assert_eq!(
+            app.token_post(&app.initial.client_id, &app.initial.client_secret)
+                .await
+                .status(),
+            200
+        );
+    }
 }
