@@ -1,9 +1,11 @@
 //! System users' passwords: sign-in for the console, the caller a signed-in user becomes, and
 //! the Argon2 work behind both.
 //!
-//! [`sign_in`] answers an unknown email and a wrong password alike, after the same work (a
-//! dummy hash is verified for unknown users). Five wrong passwords in a row lock the account
-//! for fifteen minutes; a correct one resets the count. Every attempt first passes a per-address
+//! [`sign_in`] answers an unknown email, a wrong password and a locked account alike, after the
+//! same work (one Argon2 verification: against a dummy hash for unknown users, against the real
+//! one for locked accounts, whose answer is then ignored). Five wrong passwords in a row lock
+//! the account for fifteen minutes; a correct one resets the count. The lock is logged, never
+//! told to the caller: a distinct answer would tell a guesser that the email exists. Every attempt first passes a per-address
 //! rate limit, since each costs a hash. A signed-in user is authorized like a REST API client
 //! with the same roles: [`user_caller`] builds the same [`Caller`] from the same
 //! [`registry::grant`].
@@ -24,15 +26,13 @@ use crate::state::AppState;
 /// Why a sign-in was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SignInError {
-    /// Unknown email, wrong password, or no password set yet: one answer for all three.
+    /// Unknown email, wrong password, no password set yet, or an account locked after
+    /// repeated failures: one answer for all four.
     #[error("The email or password is incorrect")]
     InvalidCredentials,
     /// The password was right, but the user is inactive.
     #[error("This account is inactive; ask your administrator to activate it")]
     Inactive,
-    /// Too many wrong passwords in a row.
-    #[error("Too many failed sign-ins: this account is locked for {retry_after_secs} more seconds")]
-    LockedOut { retry_after_secs: u64 },
     /// Too many attempts from this address.
     #[error("Too many sign-in attempts from this address; retry in {retry_after_secs} seconds")]
     RateLimited { retry_after_secs: u64 },
@@ -42,15 +42,14 @@ pub enum SignInError {
 }
 
 impl From<SignInError> for ApiError {
-    /// 401 for bad credentials, 403 inactive, 429 (with `Retry-After`) locked or limited.
+    /// 401 for bad credentials, 403 inactive, 429 (with `Retry-After`) rate-limited.
     fn from(e: SignInError) -> Self {
         match e {
             SignInError::InvalidCredentials => {
                 ApiError::new(ResultStatus::Unauthorized, e.to_string())
             }
             SignInError::Inactive => ApiError::forbidden(e.to_string()),
-            SignInError::LockedOut { retry_after_secs }
-            | SignInError::RateLimited { retry_after_secs } => {
+            SignInError::RateLimited { retry_after_secs } => {
                 let mut error = ApiError::too_many_requests(retry_after_secs);
                 error.message = e.to_string();
                 error
@@ -84,11 +83,9 @@ pub async fn sign_in(
         .user_by_email(email)
         .await
         .map_err(|e| internal(&e))?;
-    if let Some(user) = &user
-        && let Some(retry_after_secs) = locked_for_secs(user.credentials.locked_until, now_millis())
-    {
-        return Err(SignInError::LockedOut { retry_after_secs });
-    }
+    let locked = user
+        .as_ref()
+        .is_some_and(|u| locked_for_secs(u.credentials.locked_until, now_millis()).is_some());
     // No stored password is longer than the policy allows; a longer one is checked against the
     // dummy hash (same work, certain failure) rather than hashed at whatever length it came.
     let too_long = password.chars().count() > password::MAX_LEN;
@@ -103,6 +100,12 @@ pub async fn sign_in(
     let Some(user) = user else {
         return Err(SignInError::InvalidCredentials);
     };
+    if locked {
+        // Right or wrong, the same answer after the same hash. Attempts during the lock do not
+        // extend it, so a guesser cannot keep the real user out for longer than one lock.
+        tracing::info!(user = %user.resource_id, "sign-in refused: the account is locked");
+        return Err(SignInError::InvalidCredentials);
+    }
     if !matched {
         let locked_until = state
             .store
@@ -110,13 +113,10 @@ pub async fn sign_in(
             .await
             .map_err(|e| internal(&e))?;
         tracing::info!(user = %user.resource_id, "sign-in with a wrong password");
-        return Err(match locked_for_secs(locked_until, now_millis()) {
-            Some(retry_after_secs) => {
-                tracing::warn!(user = %user.resource_id, "account locked after repeated failed sign-ins");
-                SignInError::LockedOut { retry_after_secs }
-            }
-            None => SignInError::InvalidCredentials,
-        });
+        if locked_until.is_some() {
+            tracing::warn!(user = %user.resource_id, "account locked after repeated failed sign-ins");
+        }
+        return Err(SignInError::InvalidCredentials);
     }
     if user.status_id != STATUS_ACTIVE {
         return Err(SignInError::Inactive);
@@ -188,6 +188,8 @@ pub async fn verify_password(
         .acquire()
         .await
         .map_err(ApiError::internal)?;
+    // Counted so that tests (and operators) can see that every sign-in answer costs one hash.
+    metrics::counter!("latchkey_password_verifications_total").increment(1);
     tokio::task::spawn_blocking(move || password::verify(&password, stored.as_deref()))
         .await
         .map_err(ApiError::internal)
