@@ -295,7 +295,8 @@ async fn user(
             } else {
                 role
             };
-            let available = store.available_roles(&company).await?;
+            let scope = operator_scope(company.clone());
+            let available = store.available_roles(&scope).await?;
             let mut roles: Vec<&AvailableRole> = Vec::new();
             for want in &wanted {
                 let found = available
@@ -326,9 +327,7 @@ async fn user(
                 status_id: latchkey_domain::user::STATUS_ACTIVE,
                 role_keys: roles.iter().map(|r| r.key).collect(),
             };
-            let (key, resource_id) = store
-                .create_user(&operator_scope(company.clone()), &new)
-                .await?;
+            let (key, resource_id) = store.create_user(&scope, &new).await?;
             let token = OneTimeToken::generate();
             let expires_at = store
                 .issue_password_token(key, &token.digest(&hasher), TokenPurpose::Create)

@@ -58,17 +58,19 @@ impl Principal {
     }
 }
 
-/// An authenticated caller, as the authorization step established it.
+/// An authenticated caller, as the authentication step established it. The fields are private:
+/// the scopes a caller hands out ([`Caller::scope_for`], [`Caller::reach`]) are derived from
+/// them, so nothing may change them after the fact.
 #[derive(Debug, Clone)]
 pub struct Caller {
-    pub principal: Principal,
+    principal: Principal,
     /// The company the caller belongs to.
-    pub company: CompanyRef,
+    company: CompanyRef,
     /// The caller may act on companies below its own (a reseller).
-    pub reseller_access: bool,
+    reseller_access: bool,
     /// The caller may act on every company (the platform).
-    pub root_access: bool,
-    pub permissions: PermissionSet,
+    root_access: bool,
+    permissions: PermissionSet,
 }
 
 /// Why a call was refused.
@@ -81,6 +83,44 @@ pub enum Denied {
 }
 
 impl Caller {
+    /// A caller as authentication found it: who, their company, and what their roles grant
+    /// there. Only the authentication step (the client view and console sign-in) calls this.
+    pub fn authenticated(
+        principal: Principal,
+        company: CompanyRef,
+        reseller_access: bool,
+        root_access: bool,
+        permissions: PermissionSet,
+    ) -> Self {
+        Self {
+            principal,
+            company,
+            reseller_access,
+            root_access,
+            permissions,
+        }
+    }
+
+    pub fn principal(&self) -> &Principal {
+        &self.principal
+    }
+
+    pub fn company(&self) -> &CompanyRef {
+        &self.company
+    }
+
+    pub fn reseller_access(&self) -> bool {
+        self.reseller_access
+    }
+
+    pub fn root_access(&self) -> bool {
+        self.root_access
+    }
+
+    pub fn permissions(&self) -> &PermissionSet {
+        &self.permissions
+    }
+
     pub fn require(&self, permission: &str) -> Result<(), Denied> {
         if self.permissions.contains(permission) {
             Ok(())
@@ -111,11 +151,23 @@ impl Caller {
     /// Everything the caller may see when it names no company: its managed subtree, or just its
     /// own company.
     pub fn reach(&self) -> Reach {
-        if self.reseller_access || self.root_access {
-            Reach::Subtree(self.company.clone())
-        } else {
-            Reach::Company(self.company.clone())
+        Reach {
+            root: self.company.clone(),
+            subtree: self.manages_below(),
         }
+    }
+
+    /// What the caller may see at and below a company it may act on: that company's subtree
+    /// for a reseller, the company alone otherwise.
+    pub fn reach_from(&self, scope: &CompanyScope) -> Reach {
+        Reach {
+            root: scope.company.clone(),
+            subtree: self.manages_below(),
+        }
+    }
+
+    fn manages_below(&self) -> bool {
+        self.reseller_access || self.root_access
     }
 }
 
@@ -136,23 +188,38 @@ impl CompanyScope {
 
     /// The scope's company as a reach covering it alone.
     pub fn as_reach(&self) -> Reach {
-        Reach::Company(self.company.clone())
+        Reach {
+            root: self.company.clone(),
+            subtree: false,
+        }
     }
 }
 
-/// Proof of what a list call may cover.
+/// Proof of what a list call may cover: one company, or a company and everything below it.
+/// Built only from a [`Caller`] or a [`CompanyScope`].
 #[derive(Debug, Clone)]
-pub enum Reach {
-    /// One company.
-    Company(CompanyRef),
-    /// A company and everything below it.
-    Subtree(CompanyRef),
+pub struct Reach {
+    root: CompanyRef,
+    subtree: bool,
 }
 
 impl Reach {
+    /// The company at the top of the reach.
     pub fn root(&self) -> &CompanyRef {
-        match self {
-            Reach::Company(c) | Reach::Subtree(c) => c,
+        &self.root
+    }
+
+    /// True when the reach covers the companies below [`Reach::root`] too.
+    pub fn is_subtree(&self) -> bool {
+        self.subtree
+    }
+
+    /// True when `company` lies within the reach.
+    pub fn covers(&self, company: &CompanyRef) -> bool {
+        if self.subtree {
+            self.root.contains(company)
+        } else {
+            self.root.id == company.id
         }
     }
 }

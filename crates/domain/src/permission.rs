@@ -96,3 +96,34 @@ mod tests {
         assert_ne!(a, permission_resource_id("companies/my|GET"));
     }
 }
+
+/// The permissions there are: one entry per operation of the route table (which builds it), for
+/// the permission catalog, the grants of roles and the `permissions` of tokens.
+#[derive(Debug, Clone, Default)]
+pub struct Catalog {
+    entries: Vec<CatalogEntry>,
+}
+
+#[derive(Debug, Clone)]
+pub struct CatalogEntry {
+    /// `companies/my|GET`.
+    pub key: String,
+    pub resource_id: String,
+    pub tier: Tier,
+    pub method: String,
+    /// The contract's path, `/api/companies/my`.
+    pub path: String,
+    /// The OpenAPI tag: the group the console shows the permission in.
+    pub group: String,
+    pub summary: String,
+}
+
+impl Catalog {
+    pub fn new(entries: Vec<CatalogEntry>) -> Self {
+        Self { entries }
+    }
+
+    pub fn entries(&self) -> &[CatalogEntry] {
+        &self.entries
+    }
+}

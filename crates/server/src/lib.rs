@@ -46,13 +46,12 @@ use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
 pub use config::Config;
 
-use crate::auth::bearer::Authn;
+use crate::auth::bearer::{Authenticator, BearerToken};
 use crate::auth::rate::{FailureBudget, Limiter};
 use crate::auth::registry::ClientRegistry;
 use crate::crypto::ring::KeyRing;
 use crate::crypto::seal::MasterKey;
 use crate::error::ApiError;
-use crate::routes::Catalog;
 use crate::state::{AppState, Inner};
 
 /// A built server, bound and ready to run.
@@ -109,7 +108,7 @@ impl Application {
         )
         .await?;
         let table = routes::table();
-        let catalog = Arc::new(Catalog::from_table(&table));
+        let catalog = Arc::new(routes::catalog(&table));
         // Serialized once: the route table does not change while the server runs.
         let openapi = serde_json::to_vec(&openapi::document(&table, &issuer))?.into();
         let clients = ClientRegistry::new(catalog.clone(), issuer.clone(), config.audience.clone());
@@ -197,7 +196,11 @@ impl Application {
 }
 
 /// The route table as a router, answering unknown paths and methods with the envelope.
-fn api_mount(table: Vec<routes::ApiRoute>, state: AppState, authn: Authn) -> Router<AppState> {
+fn api_mount(
+    table: Vec<routes::ApiRoute>,
+    state: AppState,
+    authn: Arc<dyn Authenticator>,
+) -> Router<AppState> {
     routes::api_router(table, state, authn)
         .fallback(|| async { ApiError::not_found("No API operation at this path") })
         .method_not_allowed_fallback(|| async {
@@ -211,7 +214,13 @@ fn api_mount(table: Vec<routes::ApiRoute>, state: AppState, authn: Authn) -> Rou
 }
 
 fn router(table: Vec<routes::ApiRoute>, state: AppState) -> Router {
-    let api = api_mount(table, state.clone(), Authn::Bearer);
+    let api = api_mount(table, state.clone(), Arc::new(BearerToken));
+    // The console's script calls the same route table, authenticated by its session cookie.
+    let console_api = api_mount(
+        routes::table(),
+        state.clone(),
+        Arc::new(console::session::SessionCookie),
+    );
 
     Router::new()
         .route(
@@ -228,7 +237,7 @@ fn router(table: Vec<routes::ApiRoute>, state: AppState) -> Router {
         .route("/metrics", get(ops::metrics))
         .route("/openapi.json", get(openapi::serve))
         .merge(docs::router())
-        .merge(console::router(state.clone()))
+        .merge(console::router(console_api))
         .merge(api)
         .layer(axum::middleware::from_fn(ops::record))
         .layer(

@@ -11,14 +11,16 @@ use std::sync::Arc;
 use axum::Router;
 use axum::http::Method;
 use axum::routing::MethodRouter;
-use latchkey_domain::permission::{Tier, permission_key, permission_resource_id};
+use latchkey_domain::permission::{
+    Catalog, CatalogEntry, Tier, permission_key, permission_resource_id,
+};
 use utoipa::openapi::path::{Operation, PathItem, Paths};
 use utoipa::openapi::{RefOr, Schema};
 use utoipa_axum::router::UtoipaMethodRouter;
 use utoipa_axum::routes;
 
 use crate::api;
-use crate::auth::bearer::{Authn, Permission, authorize};
+use crate::auth::bearer::{Authenticator, Permission, authorize};
 use crate::state::AppState;
 
 /// One operation of the table.
@@ -149,33 +151,18 @@ pub fn table() -> Vec<ApiRoute> {
     table
 }
 
-/// What the table says about permissions, without the handlers.
-pub struct Catalog {
-    entries: Vec<CatalogEntry>,
-}
-
-#[derive(Debug, Clone)]
-pub struct CatalogEntry {
-    pub key: String,
-    pub resource_id: String,
-    pub tier: Tier,
-    pub method: Method,
-    pub path: String,
-    pub group: String,
-    pub summary: String,
-}
-
-impl Catalog {
-    /// Every row except the public ones: they demand no permission, so none can be granted.
-    pub fn from_table(table: &[ApiRoute]) -> Self {
-        let entries = table
+/// What the table says about permissions, without the handlers: every row except the public
+/// ones (they demand no permission, so none can be granted).
+pub fn catalog(table: &[ApiRoute]) -> Catalog {
+    Catalog::new(
+        table
             .iter()
             .filter(|r| r.tier != Tier::Public)
             .map(|r| CatalogEntry {
                 key: r.key.clone(),
                 resource_id: permission_resource_id(&r.key),
                 tier: r.tier,
-                method: r.method.clone(),
+                method: r.method.as_str().to_owned(),
                 path: r.path.clone(),
                 group: r
                     .operation
@@ -185,18 +172,17 @@ impl Catalog {
                     .unwrap_or_default(),
                 summary: r.operation.summary.clone().unwrap_or_default(),
             })
-            .collect();
-        Self { entries }
-    }
-
-    pub fn entries(&self) -> &[CatalogEntry] {
-        &self.entries
-    }
+            .collect(),
+    )
 }
 
 /// The `/api` router: each route wrapped in the authorization step with its permission key,
 /// establishing the caller as `authn` says, except public routes, which take no credentials.
-pub fn api_router(table: Vec<ApiRoute>, state: AppState, authn: Authn) -> Router<AppState> {
+pub fn api_router(
+    table: Vec<ApiRoute>,
+    state: AppState,
+    authn: Arc<dyn Authenticator>,
+) -> Router<AppState> {
     let mut router = Router::new();
     for route in table {
         let path = routing_path(&route.path);
@@ -208,7 +194,7 @@ pub fn api_router(table: Vec<ApiRoute>, state: AppState, authn: Authn) -> Router
         let layered = route
             .router
             .route_layer(axum::middleware::from_fn_with_state(
-                (state.clone(), permission, authn),
+                (state.clone(), permission, authn.clone()),
                 authorize,
             ));
         router = router.route(&path, layered);
@@ -261,7 +247,7 @@ mod tests {
     #[test]
     fn public_routes_are_not_permissions() {
         let table = table();
-        let catalog = Catalog::from_table(&table);
+        let catalog = catalog(&table);
         let public: Vec<&str> = table
             .iter()
             .filter(|r| r.tier == Tier::Public)

@@ -5,6 +5,7 @@ use std::ops::Deref;
 use std::sync::Arc;
 
 use latchkey_domain::authz::PrincipalKey;
+use latchkey_domain::permission::Catalog;
 use latchkey_domain::secret::SecretHasher;
 use latchkey_store::Store;
 use metrics_exporter_prometheus::PrometheusHandle;
@@ -15,7 +16,6 @@ use crate::config::Config;
 use crate::crypto::ring::{KeyRing, VerifiedClaims};
 use crate::crypto::seal::Sealer;
 use crate::mail::Mailer;
-use crate::routes::Catalog;
 
 #[derive(Clone)]
 pub struct AppState(Arc<Inner>);

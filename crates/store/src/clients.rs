@@ -481,10 +481,10 @@ impl Store {
     /// otherwise the ids that are not.
     pub async fn roles_available_to(
         &self,
-        company: &CompanyRef,
+        scope: &CompanyScope,
         resource_ids: &[String],
     ) -> Result<Result<Vec<i64>, Vec<String>>, StoreError> {
-        let available = self.available_roles(company).await?;
+        let available = self.available_roles(scope).await?;
         let mut keys = Vec::new();
         let mut missing = Vec::new();
         for id in resource_ids {

@@ -48,14 +48,14 @@ pub(crate) fn company_ref(row: &AnyRow) -> Result<CompanyRef, sqlx::Error> {
 /// from `column`. `path` is byte-ordered, so a subtree is the range `[p, p')` where `p'` is `p`
 /// with its final `/` replaced by the next byte, `0`.
 pub(crate) fn reach_condition(reach: &Reach, column: &str, params: &mut Params) -> String {
-    match reach {
-        Reach::Company(c) => format!("{column} = {}", params.text(c.path.clone())),
-        Reach::Subtree(c) => {
-            let upper = format!("{}0", c.path.trim_end_matches('/'));
-            let low = params.text(c.path.clone());
-            let high = params.text(upper);
-            format!("{column} >= {low} AND {column} < {high}")
-        }
+    let c = reach.root();
+    if reach.is_subtree() {
+        let upper = format!("{}0", c.path.trim_end_matches('/'));
+        let low = params.text(c.path.clone());
+        let high = params.text(upper);
+        format!("{column} >= {low} AND {column} < {high}")
+    } else {
+        format!("{column} = {}", params.text(c.path.clone()))
     }
 }
 
@@ -526,12 +526,12 @@ impl Store {
     /// index and fetches every row at random.
     pub async fn search_companies(
         &self,
-        root: &CompanyRef,
+        reach: &Reach,
         include_root: bool,
         request: &SearchRequest,
     ) -> Result<(Vec<CompanySearchRow>, i64, i64, Compiled), StoreError> {
         let (condition, params, compiled) =
-            company_search_sql(self.backend, root, include_root, request)?;
+            company_search_sql(self.backend, reach, include_root, request)?;
         let mut carried = compiled.order_columns.clone();
         for column in EXCEEDED_COLUMNS {
             if !carried.contains(&column) {
@@ -609,11 +609,11 @@ impl Store {
         Ok((rows, total, exceeded, compiled))
     }
 
-    /// Resource ids of the companies below `root` (or `root` and below when `include_root`)
-    /// that `filter` matches: what a `selectAll` bulk operation covers.
+    /// Resource ids of the companies in `reach` (without its root unless `include_root`) that
+    /// `filter` matches: what a `selectAll` bulk operation covers.
     pub async fn company_ids_matching(
         &self,
-        root: &CompanyRef,
+        reach: &Reach,
         include_root: bool,
         filter: Option<Filter>,
     ) -> Result<Vec<String>, StoreError> {
@@ -622,7 +622,7 @@ impl Store {
             ..SearchRequest::default()
         };
         let (condition, params, _) =
-            company_search_sql(self.backend, root, include_root, &request)?;
+            company_search_sql(self.backend, reach, include_root, &request)?;
         let sql = format!("SELECT c.resource_id FROM company_search c WHERE {condition}");
         Ok(params
             .apply_one_off(sqlx::query(&sql))
@@ -636,7 +636,7 @@ impl Store {
     /// The rows of a company export, streamed.
     pub fn export_companies(
         &self,
-        root: &CompanyRef,
+        reach: &Reach,
         include_root: bool,
         request: &SearchRequest,
     ) -> Result<
@@ -644,7 +644,7 @@ impl Store {
         StoreError,
     > {
         let (condition, params, compiled) =
-            company_search_sql(self.backend, root, include_root, request)?;
+            company_search_sql(self.backend, reach, include_root, request)?;
         let sql = format!(
             "SELECT {PAGE_COLUMNS}, {NAMES} FROM company_search c WHERE {condition} ORDER BY {}{}",
             compiled.order_by,
@@ -693,18 +693,22 @@ const EXCEEDED_COLUMNS: [&str; 3] = [
 
 const EXCEEDED: &str = "CASE WHEN c.is_number_of_users_limited = 1 AND c.target_user_count > c.number_of_users THEN 1 ELSE 0 END";
 
-/// The condition selecting the companies a search covers.
+/// The condition selecting the companies a search covers: the reach, less its root company
+/// unless `include_root`.
 fn company_search_sql(
     backend: crate::Backend,
-    root: &CompanyRef,
+    reach: &Reach,
     include_root: bool,
     request: &SearchRequest,
 ) -> Result<(String, Params, Compiled), StoreError> {
     let mut params = Params::new(backend);
     let within = if include_root {
-        reach_condition(&Reach::Subtree(root.clone()), "c.path", &mut params)
+        reach_condition(reach, "c.path", &mut params)
+    } else if reach.is_subtree() {
+        below(reach.root(), &mut params)
     } else {
-        below(root, &mut params)
+        // A reach of one company, without that company: nothing.
+        "1 = 0".to_owned()
     };
     let compiled = compile(&COMPANY_SEARCH, request, &mut params).map_err(StoreError::Invalid)?;
     let exceeded = if request.is_target_user_count_exceeded_limit.unwrap_or(false) {

@@ -13,7 +13,11 @@ use crate::meta::{CLIENTS_REVISION, bump};
 use crate::search::{Compiled, Field, Kind, Params, SearchSpec, compile};
 use crate::{Store, StoreError, flag};
 
+/// A group as a reach-scoped read found it. Only this crate builds one (`non_exhaustive`), so a
+/// `GroupRow` in hand is proof that the caller may act on the group: the functions that change
+/// a group take one instead of a raw key.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct GroupRow {
     pub key: i64,
     pub resource_id: String,
@@ -89,7 +93,7 @@ impl Store {
         &self,
         owner: &CompanyScope,
         name: &str,
-        members: &[i64],
+        members: &[CompanyScope],
     ) -> Result<ResourceId, StoreError> {
         let id = ResourceId::generate();
         let now = now_millis();
@@ -107,7 +111,7 @@ impl Store {
         for company in members {
             sqlx::query("INSERT INTO company_group_members (group_id, company_id, added_time) VALUES ($1, $2, $3)")
                 .bind(key)
-                .bind(company)
+                .bind(company.company_id())
                 .bind(now)
                 .execute(&mut *tx)
                 .await?;
@@ -161,7 +165,7 @@ impl Store {
     pub async fn add_group_members(
         &self,
         group: &GroupRow,
-        companies: &[i64],
+        companies: &[CompanyScope],
     ) -> Result<(), StoreError> {
         let now = now_millis();
         let mut tx = self.pool().begin().await?;
@@ -171,7 +175,7 @@ impl Store {
                  ON CONFLICT (group_id, company_id) DO NOTHING",
             )
             .bind(group.key)
-            .bind(company)
+            .bind(company.company_id())
             .bind(now)
             .execute(&mut *tx)
             .await?;
@@ -184,7 +188,7 @@ impl Store {
     pub async fn remove_group_members(
         &self,
         group: &GroupRow,
-        companies: &[i64],
+        companies: &[CompanyScope],
     ) -> Result<(), StoreError> {
         let mut tx = self.pool().begin().await?;
         for company in companies {
@@ -192,7 +196,7 @@ impl Store {
                 "DELETE FROM company_group_members WHERE group_id = $1 AND company_id = $2",
             )
             .bind(group.key)
-            .bind(company)
+            .bind(company.company_id())
             .execute(&mut *tx)
             .await?;
         }
@@ -201,9 +205,9 @@ impl Store {
         Ok(())
     }
 
-    pub async fn delete_groups(&self, groups: &[i64]) -> Result<(), StoreError> {
+    pub async fn delete_groups(&self, groups: &[GroupRow]) -> Result<(), StoreError> {
         let mut tx = self.pool().begin().await?;
-        for group in groups {
+        for group in groups.iter().map(|g| g.key) {
             sqlx::query("DELETE FROM role_availability WHERE target_type = 'CompanyGroup' AND target_id = $1")
                 .bind(group)
                 .execute(&mut *tx)
@@ -285,12 +289,12 @@ impl Store {
 
     /// The member companies of a group, one page.
     /// Resource ids of the companies in any of `groups`, each once, in id order.
-    pub async fn group_member_ids(&self, groups: &[i64]) -> Result<Vec<String>, StoreError> {
+    pub async fn group_member_ids(&self, groups: &[GroupRow]) -> Result<Vec<String>, StoreError> {
         if groups.is_empty() {
             return Ok(Vec::new());
         }
         let mut params = Params::new(self.backend);
-        let list: Vec<String> = groups.iter().map(|g| params.int(*g)).collect();
+        let list: Vec<String> = groups.iter().map(|g| params.int(g.key)).collect();
         let sql = format!(
             "SELECT c.resource_id FROM companies c WHERE c.id IN \
              (SELECT m.company_id FROM company_group_members m WHERE m.group_id IN ({})) ORDER BY c.id",

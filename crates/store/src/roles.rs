@@ -138,8 +138,9 @@ impl Store {
     /// resells; the custom roles it owns; and those a reseller above it shared with it.
     pub async fn available_roles(
         &self,
-        company: &CompanyRef,
+        scope: &CompanyScope,
     ) -> Result<Vec<AvailableRole>, StoreError> {
+        let company = scope.company();
         let sql = format!(
             "SELECT id, resource_id, name, is_system FROM roles \
              WHERE (is_system = 1 AND (resource_id <> $1 OR $2 = 1)) OR company_id = $3 OR id IN ({}) \
@@ -166,11 +167,11 @@ impl Store {
     }
 
     /// The custom roles a company owns, and the built-in ones.
-    pub async fn own_roles(&self, company: &CompanyRef) -> Result<Vec<AvailableRole>, StoreError> {
+    pub async fn own_roles(&self, scope: &CompanyScope) -> Result<Vec<AvailableRole>, StoreError> {
         let shared: Vec<i64> = {
             let sql = shared_with("$1");
             sqlx::query(&sql)
-                .bind(company.id)
+                .bind(scope.company_id())
                 .fetch_all(self.pool())
                 .await?
                 .iter()
@@ -178,7 +179,7 @@ impl Store {
                 .collect::<Result<_, _>>()?
         };
         Ok(self
-            .available_roles(company)
+            .available_roles(scope)
             .await?
             .into_iter()
             .filter(|r| !shared.contains(&r.key))
@@ -209,18 +210,18 @@ impl Store {
         Ok(resource_id)
     }
 
-    /// A role the caller may see: built-in, owned by a company in `reach`, or shared with
-    /// `company`.
+    /// A role the caller may see: built-in, owned by a company in `reach`, or shared with the
+    /// scope's company.
     pub async fn role_visible(
         &self,
-        company: &CompanyRef,
+        scope: &CompanyScope,
         reach: &Reach,
         role: &str,
     ) -> Result<Option<RoleRecord>, StoreError> {
         let mut params = Params::new(self.backend);
         let id = params.text(role);
         let within = reach_condition(reach, "c.path", &mut params);
-        let me = params.int(company.id);
+        let me = params.int(scope.company_id());
         let sql = format!(
             "SELECT r.id AS role_key, r.resource_id AS role_resource_id, r.name AS role_name, r.description, \
              r.is_system, r.create_time AS role_create_time, c.id, c.resource_id, c.name, c.path, c.is_reseller \
@@ -362,16 +363,16 @@ impl Store {
         Ok(())
     }
 
-    /// One page of the roles visible to `company` within `reach`.
+    /// One page of the roles visible to the scope's company within `reach`.
     pub async fn search_roles(
         &self,
-        company: &CompanyRef,
+        scope: &CompanyScope,
         reach: &Reach,
         request: &SearchRequest,
     ) -> Result<(Vec<RoleSearchRow>, i64, Compiled), StoreError> {
         let mut params = Params::new(self.backend);
         let within = reach_condition(reach, "c.path", &mut params);
-        let me = params.int(company.id);
+        let me = params.int(scope.company_id());
         let compiled = compile(&ROLE_SEARCH, request, &mut params).map_err(StoreError::Invalid)?;
         let from = format!(
             "FROM roles r LEFT JOIN companies c ON c.id = r.company_id \

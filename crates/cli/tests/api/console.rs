@@ -400,7 +400,10 @@ async fn a_locked_account_answers_exactly_like_a_wrong_password_and_an_unknown_e
     // email nobody has.
     let locked_right = answer(sign_in_response(&app, "lock@example.com", PASSWORD).await).await;
     let locked_wrong = answer(sign_in_response(&app, "lock@example.com", "wrong").await).await;
-    assert_eq!(locked_right, wrong, "a locked account must not be told apart");
+    assert_eq!(
+        locked_right, wrong,
+        "a locked account must not be told apart"
+    );
     assert_eq!(locked_wrong, wrong);
     assert_eq!(
         answer(sign_in_response(&app, "nobody@example.com", PASSWORD).await).await,

@@ -297,10 +297,10 @@ async fn an_invitation_link_sets_the_password_once_and_the_user_signs_in() {
         .await
         .expect("signed in");
     assert!(
-        matches!(&caller.principal, Principal::User { resource_id, .. } if resource_id.as_str() == user)
+        matches!(&caller.principal(), Principal::User { resource_id, .. } if resource_id.as_str() == user)
     );
     assert_eq!(
-        caller.company.resource_id.as_str(),
+        caller.company().resource_id.as_str(),
         app.initial.company_resource_id
     );
     let (_, id, client_secret) =
@@ -317,9 +317,9 @@ async fn an_invitation_link_sets_the_password_once_and_the_user_signs_in() {
         .iter()
         .map(|p| p.as_str().expect("p").to_owned())
         .collect();
-    assert_eq!(caller.permissions.to_vec(), client_permissions);
-    assert!(caller.permissions.contains("system-users/search|POST"));
-    assert!(!caller.reseller_access);
+    assert_eq!(caller.permissions().to_vec(), client_permissions);
+    assert!(caller.permissions().contains("system-users/search|POST"));
+    assert!(!caller.reseller_access());
 
     // Unknown email and wrong password: one answer.
     assert_eq!(
@@ -544,8 +544,8 @@ async fn the_first_administrator_signs_in_with_the_link_file_and_is_locked_out_a
     let caller = sign_in(&app.state, "admin@localhost", PASSWORD, LOCALHOST)
         .await
         .expect("signed in");
-    assert!(caller.root_access && caller.reseller_access);
-    assert!(caller.permissions.contains("companies/search|POST"));
+    assert!(caller.root_access() && caller.reseller_access());
+    assert!(caller.permissions().contains("companies/search|POST"));
 
     for _ in 0..4 {
         assert_eq!(
@@ -752,7 +752,7 @@ async fn change_password_and_settings_are_for_signed_in_users() {
     );
 
     // A deactivated user cannot sign in, and a live session of theirs ends.
-    let key = caller.principal.user_key().expect("a user");
+    let key = caller.principal().user_key().expect("a user");
     assert!(
         user_caller(&app.state, key)
             .await
@@ -1598,7 +1598,7 @@ async fn the_admin_cli_prints_links_that_work_without_a_mail_server() {
     let caller = sign_in(&app.state, "ops@example.com", PASSWORD, LOCALHOST)
         .await
         .expect("signed in");
-    assert!(caller.reseller_access);
+    assert!(caller.reseller_access());
 
     // With a password set, password-link hands out a reset link.
     let out = admin(

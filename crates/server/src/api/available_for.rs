@@ -16,7 +16,7 @@ use latchkey_store::roles::TargetType;
 
 use super::json::JsonBody;
 use super::{companies, company_groups};
-use crate::auth::bearer::{Auth, TargetCompany};
+use crate::auth::scope::Scoped;
 use crate::error::{ApiError, ApiResult, ok};
 use crate::state::AppState;
 
@@ -36,15 +36,13 @@ const ORDERS: [&str; 2] = ["Name", "CreateTime"];
     security(("oauth2" = ["api1"]), ("bearerAuth" = [])))]
 pub async fn search(
     State(state): State<AppState>,
-    Auth(caller): Auth,
-    TargetCompany(target): TargetCompany,
+    Scoped { caller, scope, .. }: Scoped,
     JsonBody(request): JsonBody<AvailableForSearchRequest>,
 ) -> ApiResult<Json<ServiceResult<SearchCompanyGroupResultDto>>> {
     let (companies_request, groups_request) = searches(&request)?;
-    let scope = state.scope_or_own(&caller, target).await?;
     let (rows, total, _, page) = state
         .store
-        .search_companies(scope.company(), false, &companies_request)
+        .search_companies(&caller.reach_from(&scope), false, &companies_request)
         .await?;
     let companies = PagedResults::new(
         rows.into_iter().map(companies::search_dto).collect(),

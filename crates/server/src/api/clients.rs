@@ -11,7 +11,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
-use latchkey_domain::authz::{Caller, CompanyRef};
+use latchkey_domain::authz::{CompanyScope, Reach};
 use latchkey_domain::ids::{ClientId, ResourceId};
 use latchkey_domain::ip::{INVALID_IP_MESSAGE, IpAllowList};
 use latchkey_domain::secret::ClientSecret;
@@ -28,7 +28,8 @@ use latchkey_store::clients::{
 
 use super::export;
 use super::json::JsonBody;
-use crate::auth::bearer::{Auth, TargetCompany};
+use crate::auth::bearer::Auth;
+use crate::auth::scope::{Reaching, Scoped};
 use crate::error::{ApiError, ApiResult, ok};
 use crate::state::AppState;
 
@@ -59,12 +60,10 @@ pub async fn generate(Auth(_caller): Auth) -> Response {
     security(("oauth2" = ["api1"]), ("bearerAuth" = [])))]
 pub async fn create(
     State(state): State<AppState>,
-    Auth(caller): Auth,
-    TargetCompany(target): TargetCompany,
+    Scoped { scope, .. }: Scoped,
     JsonBody(body): JsonBody<ClientRequest>,
 ) -> ApiResult<Json<ServiceResult<IdResult>>> {
-    let scope = state.scope_or_own(&caller, target).await?;
-    let valid = validate(&state, scope.company(), &body, Mode::Create).await?;
+    let valid = validate(&state, &scope, &body, Mode::Create).await?;
     let new = NewClient {
         name: valid.name,
         client_id: valid
@@ -92,11 +91,10 @@ pub async fn create(
     security(("oauth2" = ["api1"]), ("bearerAuth" = [])))]
 pub async fn get(
     State(state): State<AppState>,
-    Auth(caller): Auth,
-    TargetCompany(target): TargetCompany,
+    Reaching { reach, .. }: Reaching,
     Path(resource_id): Path<String>,
 ) -> ApiResult<Json<ServiceResult<ClientDto>>> {
-    let record = find(&state, &caller, target, &resource_id).await?;
+    let record = find(&state, &reach, &resource_id).await?;
     Ok(ok(ClientDto {
         resource_id: record.resource_id.to_string(),
         name: record.name,
@@ -118,14 +116,13 @@ pub async fn get(
     security(("oauth2" = ["api1"]), ("bearerAuth" = [])))]
 pub async fn update(
     State(state): State<AppState>,
-    Auth(caller): Auth,
-    TargetCompany(target): TargetCompany,
+    Reaching { caller, reach }: Reaching,
     Path(resource_id): Path<String>,
     JsonBody(body): JsonBody<ClientRequest>,
 ) -> ApiResult<Json<ServiceResult<IdResult>>> {
-    let record = find(&state, &caller, target, &resource_id).await?;
+    let record = find(&state, &reach, &resource_id).await?;
     let scope = caller.scope_for(record.company.clone())?;
-    let valid = validate(&state, scope.company(), &body, Mode::Update).await?;
+    let valid = validate(&state, &scope, &body, Mode::Update).await?;
     let changes = ClientChanges {
         name: valid.name,
         client_id: valid
@@ -154,11 +151,10 @@ pub async fn update(
     security(("oauth2" = ["api1"]), ("bearerAuth" = [])))]
 pub async fn delete(
     State(state): State<AppState>,
-    Auth(caller): Auth,
-    TargetCompany(target): TargetCompany,
+    Reaching { caller, reach }: Reaching,
     Path(resource_id): Path<String>,
 ) -> ApiResult<Json<ServiceResult<IdResult>>> {
-    let record = find(&state, &caller, target, &resource_id).await?;
+    let record = find(&state, &reach, &resource_id).await?;
     let scope = caller.scope_for(record.company.clone())?;
     state
         .store
@@ -177,11 +173,9 @@ pub async fn delete(
     security(("oauth2" = ["api1"]), ("bearerAuth" = [])))]
 pub async fn search(
     State(state): State<AppState>,
-    Auth(caller): Auth,
-    TargetCompany(target): TargetCompany,
+    Reaching { reach, .. }: Reaching,
     JsonBody(request): JsonBody<SearchRequest>,
 ) -> ApiResult<Json<ServiceResult<PagedResults<SearchClientDto>>>> {
-    let reach = state.reach_for(&caller, target).await?;
     let (rows, total, page) = state.store.search_clients(&reach, &request).await?;
     Ok(ok(PagedResults::new(
         rows.into_iter().map(search_dto).collect(),
@@ -200,12 +194,10 @@ const EXPORT_HEADERS: &[&str] = &["Client Name", "API Key", "Status", "Date Crea
     security(("oauth2" = ["api1"]), ("bearerAuth" = [])))]
 pub async fn export(
     State(state): State<AppState>,
-    Auth(caller): Auth,
-    TargetCompany(target): TargetCompany,
+    Reaching { reach, .. }: Reaching,
     JsonBody(request): JsonBody<SearchRequest>,
 ) -> ApiResult<Response> {
     let format = export::Format::parse(request.export_type.as_deref())?;
-    let reach = state.reach_for(&caller, target).await?;
     let rows = state.store.export_clients(&reach, &request)?.map(|row| {
         row.map(|r| {
             let dto = search_dto(r);
@@ -233,16 +225,14 @@ fn search_dto(r: ClientSearchRow) -> SearchClientDto {
 
 async fn find(
     state: &AppState,
-    caller: &Caller,
-    target: Option<ResourceId>,
+    reach: &Reach,
     resource_id: &str,
 ) -> ApiResult<latchkey_store::clients::ClientRecord> {
     let not_found = || ApiError::not_found(format!("Client {resource_id} was not found"));
     let id = ResourceId::parse(resource_id).ok_or_else(not_found)?;
-    let reach = state.reach_for(caller, target).await?;
     state
         .store
-        .client_in_reach(&reach, &id)
+        .client_in_reach(reach, &id)
         .await?
         .ok_or_else(not_found)
 }
@@ -266,7 +256,7 @@ struct Valid {
 /// Checks a create or update body; every problem becomes one validation message.
 async fn validate(
     state: &AppState,
-    company: &CompanyRef,
+    scope: &CompanyScope,
     body: &ClientRequest,
     mode: Mode,
 ) -> ApiResult<Valid> {
@@ -361,7 +351,7 @@ async fn validate(
         errors.push("Role should be selected".to_owned());
         Vec::new()
     } else {
-        match state.store.roles_available_to(company, &roles).await? {
+        match state.store.roles_available_to(scope, &roles).await? {
             Ok(keys) => keys,
             Err(missing) => {
                 errors.extend(

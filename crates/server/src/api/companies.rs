@@ -7,7 +7,7 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use base64::Engine;
 use futures_util::StreamExt;
-use latchkey_domain::authz::{Caller, CompanyRef, CompanyScope, Reach};
+use latchkey_domain::authz::{Caller, CompanyScope};
 use latchkey_domain::ids::ResourceId;
 use latchkey_domain::time::{millis_to_rfc3339, now_millis};
 use latchkey_proto::ServiceResult;
@@ -23,7 +23,8 @@ use latchkey_store::companies::{CompanyDetails, CompanyNode, CompanyRecord, Comp
 use super::company_form::{self, CompanyForm};
 use super::export;
 use super::json::JsonBody;
-use crate::auth::bearer::{Auth, TargetCompany};
+use crate::auth::bearer::Auth;
+use crate::auth::scope::Scoped;
 use crate::error::{ApiError, ApiResult, ok};
 use crate::state::AppState;
 
@@ -39,20 +40,12 @@ use crate::state::AppState;
 )]
 pub async fn my(
     State(state): State<AppState>,
-    Auth(caller): Auth,
-    TargetCompany(target): TargetCompany,
+    Scoped { caller, scope, .. }: Scoped,
 ) -> ApiResult<Json<ServiceResult<Vec<GetMyCompaniesDto>>>> {
-    let reach = match target {
-        Some(id) => {
-            let scope = state.scope(&caller, &id).await?;
-            match caller.reach() {
-                Reach::Subtree(_) => Reach::Subtree(scope.company().clone()),
-                Reach::Company(_) => scope.as_reach(),
-            }
-        }
-        None => caller.reach(),
-    };
-    let nodes = state.store.companies_in_reach(&reach).await?;
+    let nodes = state
+        .store
+        .companies_in_reach(&caller.reach_from(&scope))
+        .await?;
     Ok(ok(into_tree(nodes)))
 }
 
@@ -110,14 +103,16 @@ const TAG: &str = "Company";
     security(("oauth2" = ["api1"]), ("bearerAuth" = [])))]
 pub async fn search(
     State(state): State<AppState>,
-    Auth(caller): Auth,
-    TargetCompany(target): TargetCompany,
+    Scoped {
+        caller,
+        scope,
+        named,
+    }: Scoped,
     JsonBody(request): JsonBody<SearchRequest>,
 ) -> ApiResult<Json<ServiceResult<CompanyPagedResults>>> {
-    let (root, include_root) = search_root(&state, &caller, target).await?;
     let (rows, total, exceeded, page) = state
         .store
-        .search_companies(&root, include_root, &request)
+        .search_companies(&caller.reach_from(&scope), named, &request)
         .await?;
     Ok(ok(CompanyPagedResults {
         limit_exceeded_company_count: exceeded,
@@ -148,15 +143,17 @@ const EXPORT_HEADERS: &[&str] = &[
     security(("oauth2" = ["api1"]), ("bearerAuth" = [])))]
 pub async fn export(
     State(state): State<AppState>,
-    Auth(caller): Auth,
-    TargetCompany(target): TargetCompany,
+    Scoped {
+        caller,
+        scope,
+        named,
+    }: Scoped,
     JsonBody(request): JsonBody<SearchRequest>,
 ) -> ApiResult<Response> {
     let format = export::Format::parse(request.export_type.as_deref())?;
-    let (root, include_root) = search_root(&state, &caller, target).await?;
     let rows = state
         .store
-        .export_companies(&root, include_root, &request)?
+        .export_companies(&caller.reach_from(&scope), named, &request)?
         .map(|row| {
             row.map(|r| {
                 let d = search_dto(r);
@@ -202,14 +199,9 @@ pub async fn get(
     security(("oauth2" = ["api1"]), ("bearerAuth" = [])))]
 pub async fn create(
     State(state): State<AppState>,
-    Auth(caller): Auth,
-    TargetCompany(target): TargetCompany,
+    Scoped { scope: parent, .. }: Scoped,
     form: CompanyForm,
 ) -> ApiResult<Json<ServiceResult<IdResult>>> {
-    let parent = match target {
-        Some(id) => state.scope(&caller, &id).await?,
-        None => caller.own_scope(),
-    };
     if !parent.company().is_reseller {
         return Err(ApiError::forbidden(
             "Companies can only be created under a reseller",
@@ -299,19 +291,21 @@ pub async fn delete(
     security(("oauth2" = ["api1"]), ("bearerAuth" = [])))]
 pub async fn bulk_delete(
     State(state): State<AppState>,
-    Auth(caller): Auth,
-    TargetCompany(target): TargetCompany,
+    Scoped {
+        caller,
+        scope,
+        named,
+    }: Scoped,
     JsonBody(body): JsonBody<BulkDeleteRequest>,
 ) -> ApiResult<Json<ServiceResult<IdResult>>> {
     let ids: Vec<String> = if body.select_all.unwrap_or(false) {
         let excluded = body.excluded_items.clone().unwrap_or_default();
-        let (root, include_root) = search_root(&state, &caller, target).await?;
         state
             .store
-            .company_ids_matching(&root, include_root, body.filter.clone())
+            .company_ids_matching(&caller.reach_from(&scope), named, body.filter.clone())
             .await?
             .into_iter()
-            .filter(|id| !excluded.contains(id) && *id != caller.company.resource_id.as_str())
+            .filter(|id| !excluded.contains(id) && *id != caller.company().resource_id.as_str())
             .collect()
     } else {
         body.items.clone().unwrap_or_default()
@@ -386,23 +380,12 @@ async fn below_caller(
     resource_id: &str,
 ) -> ApiResult<CompanyScope> {
     let scope = path_scope(state, caller, resource_id).await?;
-    if scope.company_id() == caller.company.id {
+    if scope.company_id() == caller.company().id {
         return Err(ApiError::forbidden(
             "A company's licence and profile are managed by its reseller",
         ));
     }
     Ok(scope)
-}
-
-async fn search_root(
-    state: &AppState,
-    caller: &Caller,
-    target: Option<ResourceId>,
-) -> ApiResult<(CompanyRef, bool)> {
-    Ok(match target {
-        Some(id) => (state.scope(caller, &id).await?.company().clone(), true),
-        None => (caller.company.clone(), false),
-    })
 }
 
 fn day(ms: Option<i64>) -> Option<String> {

@@ -23,7 +23,7 @@ use latchkey_store::company_groups::GroupRow;
 
 use super::export;
 use super::json::JsonBody;
-use crate::auth::bearer::{Auth, TargetCompany};
+use crate::auth::scope::{Reaching, Scoped};
 use crate::error::{ApiError, ApiResult, ok};
 use crate::state::AppState;
 
@@ -34,14 +34,17 @@ const TAG: &str = "Company Group";
     security(("oauth2" = ["api1"]), ("bearerAuth" = [])))]
 pub async fn create(
     State(state): State<AppState>,
-    Auth(caller): Auth,
-    TargetCompany(target): TargetCompany,
+    Scoped {
+        caller,
+        scope: owner,
+        ..
+    }: Scoped,
     JsonBody(body): JsonBody<CompanyGroupRequest>,
 ) -> ApiResult<Json<ServiceResult<IdResult>>> {
-    let owner = state.scope_or_own(&caller, target).await?;
     let name = valid_name(body.name.as_deref())?;
     let members = members(
         &state,
+        &caller,
         &owner,
         body.company_resource_id_array
             .as_deref()
@@ -59,10 +62,8 @@ pub async fn create(
     security(("oauth2" = ["api1"]), ("bearerAuth" = [])))]
 pub async fn list(
     State(state): State<AppState>,
-    Auth(caller): Auth,
-    TargetCompany(target): TargetCompany,
+    Scoped { scope: owner, .. }: Scoped,
 ) -> ApiResult<Json<ServiceResult<Vec<CompanyGroupDto>>>> {
-    let owner = state.scope_or_own(&caller, target).await?;
     let groups = state.store.groups(&owner.as_reach()).await?;
     Ok(ok(groups.into_iter().map(dto).collect()))
 }
@@ -72,11 +73,10 @@ pub async fn list(
     security(("oauth2" = ["api1"]), ("bearerAuth" = [])))]
 pub async fn get(
     State(state): State<AppState>,
-    Auth(caller): Auth,
-    TargetCompany(target): TargetCompany,
+    Reaching { reach, .. }: Reaching,
     Path(id): Path<String>,
 ) -> ApiResult<Json<ServiceResult<CompanyGroupDto>>> {
-    Ok(ok(dto(find(&state, &caller, target, &id).await?)))
+    Ok(ok(dto(find(&state, &reach, &id).await?)))
 }
 
 #[utoipa::path(put, path = "/api/company-groups/{resourceId}", tag = TAG, summary = "Updates a company group",
@@ -85,12 +85,11 @@ pub async fn get(
     security(("oauth2" = ["api1"]), ("bearerAuth" = [])))]
 pub async fn update(
     State(state): State<AppState>,
-    Auth(caller): Auth,
-    TargetCompany(target): TargetCompany,
+    Reaching { caller, reach }: Reaching,
     Path(id): Path<String>,
     JsonBody(body): JsonBody<CompanyGroupRequest>,
 ) -> ApiResult<Json<ServiceResult<IdResult>>> {
-    let group = find(&state, &caller, target, &id).await?;
+    let group = find(&state, &reach, &id).await?;
     let name = valid_name(body.name.as_deref())?;
     state.store.rename_group(&group, &name).await?;
     if let Some(ids) = body
@@ -99,7 +98,7 @@ pub async fn update(
         .filter(|ids| !ids.is_empty())
     {
         let owner = caller.scope_for(group.owner.clone())?;
-        let members = members(&state, &owner, ids).await?;
+        let members = members(&state, &caller, &owner, ids).await?;
         state.store.add_group_members(&group, &members).await?;
         state.clients_changed().await?;
     }
@@ -113,12 +112,14 @@ pub async fn update(
     security(("oauth2" = ["api1"]), ("bearerAuth" = [])))]
 pub async fn delete(
     State(state): State<AppState>,
-    Auth(caller): Auth,
-    TargetCompany(target): TargetCompany,
+    Reaching { reach, .. }: Reaching,
     Path(id): Path<String>,
 ) -> ApiResult<Json<ServiceResult<IdResult>>> {
-    let group = find(&state, &caller, target, &id).await?;
-    state.store.delete_groups(&[group.key]).await?;
+    let group = find(&state, &reach, &id).await?;
+    state
+        .store
+        .delete_groups(std::slice::from_ref(&group))
+        .await?;
     state.clients_changed().await?;
     Ok(ok(IdResult {
         resource_id: group.resource_id,
@@ -132,12 +133,10 @@ pub async fn delete(
     security(("oauth2" = ["api1"]), ("bearerAuth" = [])))]
 pub async fn bulk_delete(
     State(state): State<AppState>,
-    Auth(caller): Auth,
-    TargetCompany(target): TargetCompany,
+    Scoped { scope: owner, .. }: Scoped,
     JsonBody(body): JsonBody<BulkDeleteRequest>,
 ) -> ApiResult<Json<ServiceResult<IdResult>>> {
-    let owner = state.scope_or_own(&caller, target).await?;
-    let keys: Vec<i64> = if body.select_all.unwrap_or(false) {
+    let groups: Vec<GroupRow> = if body.select_all.unwrap_or(false) {
         let excluded = body.excluded_items.clone().unwrap_or_default();
         let matching = state
             .store
@@ -146,26 +145,18 @@ pub async fn bulk_delete(
         matching
             .into_iter()
             .filter(|g| !excluded.contains(&g.resource_id))
-            .map(|g| g.key)
             .collect()
     } else {
-        let mut keys = Vec::new();
+        let mut groups = Vec::new();
         for id in body.items.iter().flatten() {
-            let group = find(
-                &state,
-                &caller,
-                Some(owner.company().resource_id.clone()),
-                id,
-            )
-            .await?;
-            keys.push(group.key);
+            groups.push(find(&state, &owner.as_reach(), id).await?);
         }
-        keys
+        groups
     };
-    state.store.delete_groups(&keys).await?;
+    state.store.delete_groups(&groups).await?;
     state.clients_changed().await?;
     Ok(ok(IdResult {
-        resource_id: keys.len().to_string(),
+        resource_id: groups.len().to_string(),
     }))
 }
 
@@ -174,11 +165,9 @@ pub async fn bulk_delete(
     security(("oauth2" = ["api1"]), ("bearerAuth" = [])))]
 pub async fn search(
     State(state): State<AppState>,
-    Auth(caller): Auth,
-    TargetCompany(target): TargetCompany,
+    Scoped { scope: owner, .. }: Scoped,
     JsonBody(request): JsonBody<SearchRequest>,
 ) -> ApiResult<Json<ServiceResult<PagedResults<CompanyGroupSearchDto>>>> {
-    let owner = state.scope_or_own(&caller, target).await?;
     search_page(&state, &owner.as_reach(), None, &request).await
 }
 
@@ -188,11 +177,9 @@ pub async fn search(
     security(("oauth2" = ["api1"]), ("bearerAuth" = [])))]
 pub async fn search_with_parent(
     State(state): State<AppState>,
-    Auth(caller): Auth,
-    TargetCompany(target): TargetCompany,
+    Scoped { scope: owner, .. }: Scoped,
     JsonBody(request): JsonBody<SearchRequest>,
 ) -> ApiResult<Json<ServiceResult<PagedResults<CompanyGroupSearchDto>>>> {
-    let owner = state.scope_or_own(&caller, target).await?;
     search_page(&state, &owner.as_reach(), Some(owner.company()), &request).await
 }
 
@@ -201,12 +188,10 @@ pub async fn search_with_parent(
     security(("oauth2" = ["api1"]), ("bearerAuth" = [])))]
 pub async fn export(
     State(state): State<AppState>,
-    Auth(caller): Auth,
-    TargetCompany(target): TargetCompany,
+    Scoped { scope: owner, .. }: Scoped,
     JsonBody(request): JsonBody<SearchRequest>,
 ) -> ApiResult<Response> {
     let format = export::Format::parse(request.export_type.as_deref())?;
-    let owner = state.scope_or_own(&caller, target).await?;
     let rows = state
         .store
         .export_groups(&owner.as_reach(), &request)?
@@ -236,12 +221,11 @@ pub async fn export(
     security(("oauth2" = ["api1"]), ("bearerAuth" = [])))]
 pub async fn companies_search(
     State(state): State<AppState>,
-    Auth(caller): Auth,
-    TargetCompany(target): TargetCompany,
+    Reaching { reach, .. }: Reaching,
     Path(id): Path<String>,
     JsonBody(request): JsonBody<SearchRequest>,
 ) -> ApiResult<Json<ServiceResult<PagedResults<GroupCompanyDto>>>> {
-    let group = find(&state, &caller, target, &id).await?;
+    let group = find(&state, &reach, &id).await?;
     let (rows, total, page) = state.store.search_group_companies(&group, &request).await?;
     Ok(ok(PagedResults::new(
         rows.into_iter().map(company_dto).collect(),
@@ -258,13 +242,12 @@ pub async fn companies_search(
     security(("oauth2" = ["api1"]), ("bearerAuth" = [])))]
 pub async fn companies_export(
     State(state): State<AppState>,
-    Auth(caller): Auth,
-    TargetCompany(target): TargetCompany,
+    Reaching { reach, .. }: Reaching,
     Path(id): Path<String>,
     JsonBody(request): JsonBody<SearchRequest>,
 ) -> ApiResult<Response> {
     let format = export::Format::parse(request.export_type.as_deref())?;
-    let group = find(&state, &caller, target, &id).await?;
+    let group = find(&state, &reach, &id).await?;
     let rows = state
         .store
         .export_group_companies(&group, &request)?
@@ -306,14 +289,13 @@ pub async fn companies_export(
     security(("oauth2" = ["api1"]), ("bearerAuth" = [])))]
 pub async fn add_participants(
     State(state): State<AppState>,
-    Auth(caller): Auth,
-    TargetCompany(target): TargetCompany,
+    Reaching { caller, reach }: Reaching,
     Path(id): Path<String>,
     JsonBody(body): JsonBody<serde_json::Value>,
 ) -> ApiResult<Json<ServiceResult<IdResult>>> {
-    let group = find(&state, &caller, target, &id).await?;
+    let group = find(&state, &reach, &id).await?;
     let owner = caller.scope_for(group.owner.clone())?;
-    let members = members(&state, &owner, &participant_ids(body)?).await?;
+    let members = members(&state, &caller, &owner, &participant_ids(body)?).await?;
     state.store.add_group_members(&group, &members).await?;
     state.clients_changed().await?;
     Ok(ok(IdResult {
@@ -328,14 +310,13 @@ pub async fn add_participants(
     security(("oauth2" = ["api1"]), ("bearerAuth" = [])))]
 pub async fn remove_participants(
     State(state): State<AppState>,
-    Auth(caller): Auth,
-    TargetCompany(target): TargetCompany,
+    Reaching { caller, reach }: Reaching,
     Path(id): Path<String>,
     JsonBody(body): JsonBody<serde_json::Value>,
 ) -> ApiResult<Json<ServiceResult<IdResult>>> {
-    let group = find(&state, &caller, target, &id).await?;
+    let group = find(&state, &reach, &id).await?;
     let owner = caller.scope_for(group.owner.clone())?;
-    let members = members(&state, &owner, &participant_ids(body)?).await?;
+    let members = members(&state, &caller, &owner, &participant_ids(body)?).await?;
     state.store.remove_group_members(&group, &members).await?;
     state.clients_changed().await?;
     Ok(ok(IdResult {
@@ -379,27 +360,21 @@ fn participant_ids(body: serde_json::Value) -> ApiResult<Vec<String>> {
     security(("oauth2" = ["api1"]), ("bearerAuth" = [])))]
 pub async fn companies_of_groups(
     State(state): State<AppState>,
-    Auth(caller): Auth,
-    TargetCompany(target): TargetCompany,
+    Reaching { reach, .. }: Reaching,
     JsonBody(body): JsonBody<GetCompaniesByGroupResourceIdsRequest>,
 ) -> ApiResult<Json<ServiceResult<Vec<String>>>> {
-    let mut keys = Vec::new();
+    let mut groups = Vec::new();
     for id in body.company_group_resource_ids.iter().flatten() {
-        keys.push(find(&state, &caller, target.clone(), id).await?.key);
+        groups.push(find(&state, &reach, id).await?);
     }
-    Ok(ok(state.store.group_member_ids(&keys).await?))
+    Ok(ok(state.store.group_member_ids(&groups).await?))
 }
 
-async fn find(
-    state: &AppState,
-    caller: &Caller,
-    target: Option<ResourceId>,
-    id: &str,
-) -> ApiResult<GroupRow> {
+/// The group `id` among those owned within `reach`, or 404.
+async fn find(state: &AppState, reach: &Reach, id: &str) -> ApiResult<GroupRow> {
     let not_found = || ApiError::not_found(format!("Company group {id} was not found"));
     let rid = ResourceId::parse(id).ok_or_else(not_found)?;
-    let reach = state.reach_for(caller, target).await?;
-    state.store.group(&reach, &rid).await?.ok_or_else(not_found)
+    state.store.group(reach, &rid).await?.ok_or_else(not_found)
 }
 
 fn valid_name(name: Option<&str>) -> ApiResult<String> {
@@ -412,17 +387,26 @@ fn valid_name(name: Option<&str>) -> ApiResult<String> {
     Ok(name.to_owned())
 }
 
-/// Resolves member ids: each must be a company strictly below the group's owner.
-async fn members(state: &AppState, owner: &CompanyScope, ids: &[String]) -> ApiResult<Vec<i64>> {
-    let mut keys = Vec::new();
+/// Resolves member ids: each must be a company strictly below the group's owner, and one the
+/// caller may act on.
+async fn members(
+    state: &AppState,
+    caller: &Caller,
+    owner: &CompanyScope,
+    ids: &[String],
+) -> ApiResult<Vec<CompanyScope>> {
+    let mut members: Vec<CompanyScope> = Vec::new();
     let mut errors = Vec::new();
     for id in ids {
         let company = match ResourceId::parse(id) {
             Some(rid) => state.store.find_company(&rid).await?,
             None => None,
         };
-        match company.filter(|c| owner.company().contains(c) && c.id != owner.company_id()) {
-            Some(c) if !keys.contains(&c.id) => keys.push(c.id),
+        let member = company
+            .filter(|c| owner.company().contains(c) && c.id != owner.company_id())
+            .and_then(|c| caller.scope_for(c).ok());
+        match member {
+            Some(m) if !members.iter().any(|k| k.company_id() == m.company_id()) => members.push(m),
             Some(_) => {}
             None => errors.push(format!(
                 "Company {id} is not one this group's owner manages"
@@ -430,7 +414,7 @@ async fn members(state: &AppState, owner: &CompanyScope, ids: &[String]) -> ApiR
         }
     }
     if errors.is_empty() {
-        Ok(keys)
+        Ok(members)
     } else {
         Err(ApiError::input(errors))
     }

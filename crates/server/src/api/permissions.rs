@@ -29,7 +29,7 @@ pub async fn all(
             permission_description: entry.summary.clone(),
             group_name: entry.group.clone(),
             parent_group_name: Some(entry.group.clone()),
-            is_disabled: !caller.permissions.contains(&entry.key),
+            is_disabled: !caller.permissions().contains(&entry.key),
             children: Vec::new(),
         };
         match modules.iter_mut().find(|m| m.module_name == entry.group) {

@@ -19,7 +19,7 @@ use latchkey_proto::search::{PagedResults, SearchRequest};
 use latchkey_store::roles::{RoleInput, RoleRecord, TargetType};
 
 use super::json::JsonBody;
-use crate::auth::bearer::{Auth, TargetCompany};
+use crate::auth::scope::Scoped;
 use crate::error::{ApiError, ApiResult, ok};
 use crate::state::AppState;
 
@@ -31,11 +31,9 @@ const TAG: &str = "Role";
     security(("oauth2" = ["api1"]), ("bearerAuth" = [])))]
 pub async fn list(
     State(state): State<AppState>,
-    Auth(caller): Auth,
-    TargetCompany(target): TargetCompany,
+    Scoped { scope, .. }: Scoped,
 ) -> ApiResult<Json<ServiceResult<Vec<RoleSummaryDto>>>> {
-    let scope = state.scope_or_own(&caller, target).await?;
-    let roles = state.store.own_roles(scope.company()).await?;
+    let roles = state.store.own_roles(&scope).await?;
     Ok(ok(roles
         .into_iter()
         .map(|r| RoleSummaryDto {
@@ -51,11 +49,9 @@ pub async fn list(
     security(("oauth2" = ["api1"]), ("bearerAuth" = [])))]
 pub async fn list_with_available(
     State(state): State<AppState>,
-    Auth(caller): Auth,
-    TargetCompany(target): TargetCompany,
+    Scoped { scope, .. }: Scoped,
 ) -> ApiResult<Json<ServiceResult<Vec<RoleSummaryDto>>>> {
-    let scope = state.scope_or_own(&caller, target).await?;
-    let roles = state.store.available_roles(scope.company()).await?;
+    let roles = state.store.available_roles(&scope).await?;
     Ok(ok(roles
         .into_iter()
         .map(|r| RoleSummaryDto {
@@ -71,17 +67,12 @@ pub async fn list_with_available(
     security(("oauth2" = ["api1"]), ("bearerAuth" = [])))]
 pub async fn search(
     State(state): State<AppState>,
-    Auth(caller): Auth,
-    TargetCompany(target): TargetCompany,
+    Scoped { scope, .. }: Scoped,
     JsonBody(request): JsonBody<SearchRequest>,
 ) -> ApiResult<Json<ServiceResult<PagedResults<SystemRoleSearchDto>>>> {
-    let scope = state.scope_or_own(&caller, target).await?;
-    let reach = state
-        .reach_for(&caller, Some(scope.company().resource_id.clone()))
-        .await?;
     let (rows, total, page) = state
         .store
-        .search_roles(scope.company(), &reach, &request)
+        .search_roles(&scope, &scope.as_reach(), &request)
         .await?;
     let results = rows
         .into_iter()
@@ -112,11 +103,10 @@ pub async fn search(
     security(("oauth2" = ["api1"]), ("bearerAuth" = [])))]
 pub async fn get(
     State(state): State<AppState>,
-    Auth(caller): Auth,
-    TargetCompany(target): TargetCompany,
+    scoped: Scoped,
     Path(resource_id): Path<String>,
 ) -> ApiResult<Json<ServiceResult<GetSystemRoleDto>>> {
-    let role = find(&state, &caller, target, &resource_id).await?;
+    let role = find(&state, &scoped, &resource_id).await?;
     let permission_ids = if role.owner.is_none() {
         // Built-in roles hold their tiers of the route table.
         let built_in = latchkey_domain::role::BuiltInRole::from_resource_id(&role.resource_id);
@@ -166,11 +156,9 @@ pub async fn get(
     security(("oauth2" = ["api1"]), ("bearerAuth" = [])))]
 pub async fn create(
     State(state): State<AppState>,
-    Auth(caller): Auth,
-    TargetCompany(target): TargetCompany,
+    Scoped { caller, scope, .. }: Scoped,
     JsonBody(body): JsonBody<RoleRequest>,
 ) -> ApiResult<Json<ServiceResult<IdResult>>> {
-    let scope = state.scope_or_own(&caller, target).await?;
     let input = validate(&state, &caller, &body).await?;
     let id = state.store.create_role(&scope, &input).await?;
     Ok(ok(IdResult {
@@ -185,12 +173,12 @@ pub async fn create(
     security(("oauth2" = ["api1"]), ("bearerAuth" = [])))]
 pub async fn update(
     State(state): State<AppState>,
-    Auth(caller): Auth,
-    TargetCompany(target): TargetCompany,
+    scoped: Scoped,
     Path(resource_id): Path<String>,
     JsonBody(body): JsonBody<RoleRequest>,
 ) -> ApiResult<Json<ServiceResult<IdResult>>> {
-    let role = find(&state, &caller, target, &resource_id).await?;
+    let role = find(&state, &scoped, &resource_id).await?;
+    let caller = scoped.caller;
     let owner = owner_scope(&caller, &role)?;
     let input = validate(&state, &caller, &body).await?;
     state
@@ -209,11 +197,11 @@ pub async fn update(
     security(("oauth2" = ["api1"]), ("bearerAuth" = [])))]
 pub async fn delete(
     State(state): State<AppState>,
-    Auth(caller): Auth,
-    TargetCompany(target): TargetCompany,
+    scoped: Scoped,
     Path(resource_id): Path<String>,
 ) -> ApiResult<Json<ServiceResult<IdResult>>> {
-    let role = find(&state, &caller, target, &resource_id).await?;
+    let role = find(&state, &scoped, &resource_id).await?;
+    let caller = scoped.caller;
     let owner = owner_scope(&caller, &role)?;
     state.store.delete_role(&owner, &role.resource_id).await?;
     Ok(ok(IdResult {
@@ -221,19 +209,13 @@ pub async fn delete(
     }))
 }
 
-async fn find(
-    state: &AppState,
-    caller: &Caller,
-    target: Option<ResourceId>,
-    id: &str,
-) -> ApiResult<RoleRecord> {
+/// A role the caller may see from the scoped company, or 404.
+async fn find(state: &AppState, scoped: &Scoped, id: &str) -> ApiResult<RoleRecord> {
     let not_found = || ApiError::not_found(format!("Role {id} was not found"));
     let id = ResourceId::parse(id).ok_or_else(not_found)?;
-    let scope = state.scope_or_own(caller, target.clone()).await?;
-    let reach = state.reach_for(caller, target).await?;
     state
         .store
-        .role_visible(scope.company(), &reach, id.as_str())
+        .role_visible(&scoped.scope, &scoped.reach(), id.as_str())
         .await?
         .ok_or_else(not_found)
 }
@@ -276,7 +258,7 @@ async fn validate(state: &AppState, caller: &Caller, body: &RoleRequest) -> ApiR
             .find(|e| &e.resource_id == id || &e.key == id)
         {
             None => errors.push(format!("Permission {id} does not exist")),
-            Some(e) if !caller.permissions.contains(&e.key) => errors.push(format!(
+            Some(e) if !caller.permissions().contains(&e.key) => errors.push(format!(
                 "You cannot grant {} because your own client does not hold it",
                 e.key
             )),
@@ -286,7 +268,7 @@ async fn validate(state: &AppState, caller: &Caller, body: &RoleRequest) -> ApiR
     }
     let mut available_for = Vec::new();
     let requests = body.available_for_requests.clone().unwrap_or_default();
-    let may_share = caller.reseller_access || caller.root_access;
+    let may_share = caller.reseller_access() || caller.root_access();
     if !requests.is_empty() && !may_share {
         errors.push("Only resellers can make a role available to other companies".to_owned());
     } else {
@@ -304,7 +286,7 @@ async fn validate(state: &AppState, caller: &Caller, body: &RoleRequest) -> ApiR
                         None => None,
                     };
                     match company
-                        .filter(|c| caller.company.contains(c) && c.id != caller.company.id)
+                        .filter(|c| caller.company().contains(c) && c.id != caller.company().id)
                     {
                         Some(c) => available_for.push((TargetType::Company, c.id)),
                         None => errors.push(format!("Company {id} is not one you manage")),

@@ -22,7 +22,7 @@ use axum::extract::{ConnectInfo, Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use futures_util::StreamExt;
-use latchkey_domain::authz::{Caller, CompanyRef, CompanyScope, Principal};
+use latchkey_domain::authz::{Caller, CompanyRef, CompanyScope, Principal, Reach};
 use latchkey_domain::ids::ResourceId;
 use latchkey_domain::password::{OneTimeToken, Password, TokenPurpose};
 use latchkey_domain::permission::PermissionSet;
@@ -44,10 +44,11 @@ use latchkey_store::system_users::{NewUser, UserChanges, UserRecord, UserSearchR
 
 use super::export;
 use super::json::JsonBody;
-use crate::auth::bearer::{Auth, TargetCompany};
+use crate::auth::bearer::Auth;
 use crate::auth::client_ip::client_ip;
 use crate::auth::password::{hash_password, verify_password};
 use crate::auth::registry::grant;
+use crate::auth::scope::{Reaching, TargetCompany};
 use crate::error::{ApiError, ApiResult, ok};
 use crate::mail::{Delivery, MailError, Recipient};
 use crate::state::AppState;
@@ -112,7 +113,7 @@ pub async fn create(
         status_id: body.status_id,
         roles: body.role_resource_id_list.as_deref(),
     };
-    let valid = validate(&state, &caller, scope.company(), is_root, &fields, None).await?;
+    let valid = validate(&state, &caller, &scope, is_root, &fields, None).await?;
     let new = NewUser {
         first_name: valid.first_name,
         last_name: valid.last_name,
@@ -164,12 +165,11 @@ pub async fn create(
     security(("oauth2" = ["api1"]), ("bearerAuth" = [])))]
 pub async fn update(
     State(state): State<AppState>,
-    Auth(caller): Auth,
-    TargetCompany(target): TargetCompany,
+    Reaching { caller, reach }: Reaching,
     Path(resource_id): Path<String>,
     JsonBody(body): JsonBody<UpdateSystemUserRequest>,
 ) -> ApiResult<Json<ServiceResult<IdResult>>> {
-    let user = find(&state, &caller, target, &resource_id).await?;
+    let user = find(&state, &reach, &resource_id).await?;
     let scope = editable_scope(&state, &caller, &user)?;
     let fields = Fields {
         first_name: body.first_name.as_deref(),
@@ -182,7 +182,7 @@ pub async fn update(
     let valid = validate(
         &state,
         &caller,
-        scope.company(),
+        &scope,
         user.company_is_root,
         &fields,
         Some(&user),
@@ -210,11 +210,10 @@ pub async fn update(
     security(("oauth2" = ["api1"]), ("bearerAuth" = [])))]
 pub async fn delete(
     State(state): State<AppState>,
-    Auth(caller): Auth,
-    TargetCompany(target): TargetCompany,
+    Reaching { caller, reach }: Reaching,
     Path(resource_id): Path<String>,
 ) -> ApiResult<Json<ServiceResult<IdResult>>> {
-    let user = find(&state, &caller, target, &resource_id).await?;
+    let user = find(&state, &reach, &resource_id).await?;
     if is_self(&caller, user.key) {
         return Err(ApiError::input(vec![
             "You cannot delete your own user".into(),
@@ -244,11 +243,9 @@ pub async fn delete(
     security(("oauth2" = ["api1"]), ("bearerAuth" = [])))]
 pub async fn bulk_delete(
     State(state): State<AppState>,
-    Auth(caller): Auth,
-    TargetCompany(target): TargetCompany,
+    Reaching { caller, reach }: Reaching,
     JsonBody(body): JsonBody<SystemUserDeleteRequest>,
 ) -> ApiResult<Json<ServiceResult<IdResult>>> {
-    let reach = state.reach_for(&caller, target.clone()).await?;
     let mut keys = Vec::new();
     if body.select_all.unwrap_or(false) {
         let excluded = body.excluded_items.clone().unwrap_or_default();
@@ -274,7 +271,7 @@ pub async fn bulk_delete(
         }
     } else {
         for id in body.items.iter().flatten() {
-            let user = find(&state, &caller, target.clone(), id).await?;
+            let user = find(&state, &reach, id).await?;
             if is_self(&caller, user.key) {
                 return Err(ApiError::input(vec![
                     "You cannot delete your own user".into(),
@@ -299,11 +296,9 @@ pub async fn bulk_delete(
     security(("oauth2" = ["api1"]), ("bearerAuth" = [])))]
 pub async fn search(
     State(state): State<AppState>,
-    Auth(caller): Auth,
-    TargetCompany(target): TargetCompany,
+    Reaching { caller, reach }: Reaching,
     JsonBody(request): JsonBody<SearchRequest>,
 ) -> ApiResult<Json<ServiceResult<PagedResults<SystemUserSearchDto>>>> {
-    let reach = state.reach_for(&caller, target).await?;
     let (rows, total, page) = state.store.search_users(&reach, &request).await?;
     let mut grants = state
         .store
@@ -344,12 +339,10 @@ const EXPORT_HEADERS: &[&str] = &[
     security(("oauth2" = ["api1"]), ("bearerAuth" = [])))]
 pub async fn export(
     State(state): State<AppState>,
-    Auth(caller): Auth,
-    TargetCompany(target): TargetCompany,
+    Reaching { reach, .. }: Reaching,
     JsonBody(request): JsonBody<SearchRequest>,
 ) -> ApiResult<Response> {
     let format = export::Format::parse(request.export_type.as_deref())?;
-    let reach = state.reach_for(&caller, target).await?;
     let rows = state.store.export_users(&reach, &request)?.map(|row| {
         row.map(|r| {
             let dto = search_dto(r, false);
@@ -377,8 +370,7 @@ pub async fn export(
     security(("oauth2" = ["api1"]), ("bearerAuth" = [])))]
 pub async fn add_role(
     State(state): State<AppState>,
-    Auth(caller): Auth,
-    TargetCompany(target): TargetCompany,
+    Reaching { caller, reach }: Reaching,
     Path(resource_id): Path<String>,
     JsonBody(body): JsonBody<AddToRoleRequest>,
 ) -> ApiResult<Json<ServiceResult<IdResult>>> {
@@ -400,11 +392,11 @@ pub async fn add_role(
         .filter(|s| !s.is_empty())
         .ok_or_else(|| ApiError::input(vec!["Role should be selected".into()]))?
         .to_owned();
-    let user = find(&state, &caller, target, &resource_id).await?;
+    let user = find(&state, &reach, &resource_id).await?;
     let scope = editable_scope(&state, &caller, &user)?;
     let keys = match state
         .store
-        .roles_available_to(scope.company(), std::slice::from_ref(&role))
+        .roles_available_to(&scope, std::slice::from_ref(&role))
         .await?
     {
         Ok(keys) => keys,
@@ -439,11 +431,10 @@ pub async fn add_role(
     security(("oauth2" = ["api1"]), ("bearerAuth" = [])))]
 pub async fn remove_role(
     State(state): State<AppState>,
-    Auth(caller): Auth,
-    TargetCompany(target): TargetCompany,
+    Reaching { caller, reach }: Reaching,
     Path((user_id, role_id)): Path<(String, String)>,
 ) -> ApiResult<Json<ServiceResult<IdResult>>> {
-    let user = find(&state, &caller, target, &user_id).await?;
+    let user = find(&state, &reach, &user_id).await?;
     let scope = editable_scope(&state, &caller, &user)?;
     let role = user
         .roles
@@ -470,8 +461,7 @@ pub async fn remove_role(
     security(("oauth2" = ["api1"]), ("bearerAuth" = [])))]
 pub async fn send_reset_link(
     State(state): State<AppState>,
-    Auth(caller): Auth,
-    TargetCompany(target): TargetCompany,
+    Reaching { reach, .. }: Reaching,
     JsonBody(body): JsonBody<SendPasswordResetLinkRequest>,
 ) -> ApiResult<Json<ServiceResult<IdResult>>> {
     let email = body
@@ -480,7 +470,6 @@ pub async fn send_reset_link(
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .ok_or_else(|| ApiError::input(vec!["email is required".into()]))?;
-    let reach = state.reach_for(&caller, target).await?;
     let user = state
         .store
         .user_by_email_in_reach(&reach, email)
@@ -504,11 +493,10 @@ pub async fn send_reset_link(
     security(("oauth2" = ["api1"]), ("bearerAuth" = [])))]
 pub async fn send_information_email(
     State(state): State<AppState>,
-    Auth(caller): Auth,
-    TargetCompany(target): TargetCompany,
+    Reaching { reach, .. }: Reaching,
     Path(resource_id): Path<String>,
 ) -> ApiResult<Json<ServiceResult<IdResult>>> {
-    let user = find(&state, &caller, target, &resource_id).await?;
+    let user = find(&state, &reach, &resource_id).await?;
     let message = if user.credentials.password_hash.is_none() {
         deliver(&state, &user, TokenPurpose::Create).await?
     } else {
@@ -725,25 +713,19 @@ fn search_dto(r: UserSearchRow, is_editable: bool) -> SystemUserSearchDto {
 }
 
 /// A user inside the caller's reach (or the named company), or 404.
-async fn find(
-    state: &AppState,
-    caller: &Caller,
-    target: Option<ResourceId>,
-    resource_id: &str,
-) -> ApiResult<UserRecord> {
+async fn find(state: &AppState, reach: &Reach, resource_id: &str) -> ApiResult<UserRecord> {
     let not_found = || ApiError::not_found(format!("User {} was not found", resource_id.trim()));
     let id = ResourceId::parse(resource_id).ok_or_else(not_found)?;
-    let reach = state.reach_for(caller, target).await?;
     state
         .store
-        .user_in_reach(&reach, &id)
+        .user_in_reach(reach, &id)
         .await?
         .ok_or_else(not_found)
 }
 
 /// The user `caller` is, for the operations only a signed-in user has.
 async fn signed_in_user(state: &AppState, caller: &Caller, what: &str) -> ApiResult<UserRecord> {
-    match &caller.principal {
+    match &caller.principal() {
         Principal::User { key, .. } => state
             .store
             .user_by_key(*key)
@@ -756,7 +738,7 @@ async fn signed_in_user(state: &AppState, caller: &Caller, what: &str) -> ApiRes
 }
 
 fn is_self(caller: &Caller, user_key: i64) -> bool {
-    caller.principal.user_key() == Some(user_key)
+    caller.principal().user_key() == Some(user_key)
 }
 
 async fn is_root(state: &AppState, company: &CompanyRef) -> ApiResult<bool> {
@@ -778,7 +760,7 @@ fn beyond_caller(
     let granted: PermissionSet = grant(&state.catalog, roles, company, company_is_root).permissions;
     granted
         .iter()
-        .find(|k| !caller.permissions.contains(k))
+        .find(|k| !caller.permissions().contains(k))
         .cloned()
 }
 
@@ -854,7 +836,7 @@ struct Valid {
 async fn validate(
     state: &AppState,
     caller: &Caller,
-    company: &CompanyRef,
+    scope: &CompanyScope,
     company_is_root: bool,
     fields: &Fields<'_>,
     existing: Option<&UserRecord>,
@@ -900,7 +882,7 @@ async fn validate(
                     ids.push(id.to_owned());
                 }
             }
-            match state.store.roles_available_to(company, &ids).await? {
+            match state.store.roles_available_to(scope, &ids).await? {
                 Ok(keys) => {
                     let held: Vec<i64> = existing
                         .map(|u| u.roles.iter().map(|r| r.key).collect())
@@ -908,9 +890,13 @@ async fn validate(
                     let added: Vec<i64> =
                         keys.iter().copied().filter(|k| !held.contains(k)).collect();
                     let grants = state.store.role_grants(&added).await?;
-                    if let Some(problem) =
-                        roles_beyond_caller(state, caller, &grants, company, company_is_root)
-                    {
+                    if let Some(problem) = roles_beyond_caller(
+                        state,
+                        caller,
+                        &grants,
+                        scope.company(),
+                        company_is_root,
+                    ) {
                         errors.push(problem);
                     }
                     Some(keys)

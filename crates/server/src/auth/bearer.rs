@@ -11,11 +11,11 @@ use std::sync::Arc;
 
 use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, header};
+use axum::http::{HeaderMap, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use latchkey_domain::authz::{Caller, CompanyScope, PrincipalKey, Reach};
-use latchkey_domain::ids::ResourceId;
+use futures_util::future::BoxFuture;
+use latchkey_domain::authz::{Caller, PrincipalKey};
 use latchkey_domain::time::now_secs;
 
 use super::client_ip::client_ip;
@@ -26,34 +26,55 @@ use crate::state::AppState;
 /// The permission key a route demands.
 pub struct Permission(pub String);
 
-/// How a mount of the route table establishes its caller.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Authn {
-    /// `/api/...`: an OAuth bearer token of a REST API client.
-    Bearer,
-    /// `/console/api/...`: the session cookie of a signed-in system user, see
-    /// [`crate::console::session`].
-    ConsoleSession,
+/// How a mount of the route table establishes its caller: [`BearerToken`] on `/api/...`, the
+/// console's session cookie on `/console/api/...` (implemented by the console, which this layer
+/// does not know). The permission check is part of it, so that every way in checks it.
+pub trait Authenticator: Send + Sync + 'static {
+    fn authenticate<'a>(
+        &'a self,
+        state: &'a AppState,
+        peer: SocketAddr,
+        method: &'a Method,
+        headers: &'a HeaderMap,
+        permission: &'a str,
+    ) -> BoxFuture<'a, ApiResult<Caller>>;
 }
 
+/// `/api/...`: an OAuth bearer token of a REST API client.
+pub struct BearerToken;
+
+impl Authenticator for BearerToken {
+    fn authenticate<'a>(
+        &'a self,
+        state: &'a AppState,
+        peer: SocketAddr,
+        _method: &'a Method,
+        headers: &'a HeaderMap,
+        permission: &'a str,
+    ) -> BoxFuture<'a, ApiResult<Caller>> {
+        Box::pin(std::future::ready(authenticate(
+            state, peer, headers, permission,
+        )))
+    }
+}
+
+/// The authorization step as a route layer: establishes the caller, checks the route's
+/// permission, and puts the [`Caller`] in the request for the handler.
 pub async fn authorize(
-    State((state, permission, authn)): State<(AppState, Arc<Permission>, Authn)>,
+    State((state, permission, authn)): State<(AppState, Arc<Permission>, Arc<dyn Authenticator>)>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     mut request: Request,
     next: Next,
 ) -> Response {
-    let caller = match authn {
-        Authn::Bearer => authenticate(&state, peer, request.headers(), &permission.0),
-        Authn::ConsoleSession => {
-            crate::console::session::authenticate(
-                &state,
-                request.headers(),
-                request.method(),
-                &permission.0,
-            )
-            .await
-        }
-    };
+    let caller = authn
+        .authenticate(
+            &state,
+            peer,
+            request.method(),
+            request.headers(),
+            &permission.0,
+        )
+        .await;
     match caller {
         Ok(caller) => {
             request.extensions_mut().insert(caller);
@@ -149,87 +170,5 @@ impl<S: Send + Sync> FromRequestParts<S> for Auth {
             .cloned()
             .map(Auth)
             .ok_or_else(|| ApiError::internal("handler reached without the authorization step"))
-    }
-}
-
-/// The company a request names, if any: `X-KEEPNET-Company-Id`, `X-IR-COMPANY-ID` or
-/// `?companyId=`. Path ids are read by the handlers that have them.
-pub struct TargetCompany(pub Option<ResourceId>);
-
-impl<S: Send + Sync> FromRequestParts<S> for TargetCompany {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let mut named: Vec<(&str, String)> = Vec::new();
-        for header_name in ["x-keepnet-company-id", "x-ir-company-id"] {
-            for value in parts.headers.get_all(header_name) {
-                let value = value
-                    .to_str()
-                    .map_err(|_| invalid_company_id(header_name))?;
-                if !value.trim().is_empty() {
-                    named.push((header_name, value.trim().to_owned()));
-                }
-            }
-        }
-        if let Some(query) = parts.uri.query() {
-            let pairs: Vec<(String, String)> =
-                serde_urlencoded::from_str(query).unwrap_or_default();
-            for (k, v) in pairs {
-                if k.eq_ignore_ascii_case("companyid") && !v.trim().is_empty() {
-                    named.push(("companyId", v.trim().to_owned()));
-                }
-            }
-        }
-        let Some((source, first)) = named.first() else {
-            return Ok(Self(None));
-        };
-        if named.iter().any(|(_, v)| v != first) {
-            return Err(ApiError::input(vec![
-                "The company is named more than once with different ids".into(),
-            ]));
-        }
-        ResourceId::parse(first)
-            .map(|id| Self(Some(id)))
-            .ok_or_else(|| invalid_company_id(source))
-    }
-}
-
-fn invalid_company_id(source: &str) -> ApiError {
-    ApiError::input(vec![format!("{source} is not a valid company id")])
-}
-
-impl AppState {
-    /// The authorization step for a named company: unknown → 404, not managed → 403.
-    pub async fn scope(&self, caller: &Caller, company: &ResourceId) -> ApiResult<CompanyScope> {
-        let target = self
-            .store
-            .find_company(company)
-            .await?
-            .ok_or_else(|| ApiError::not_found(format!("Company {company} was not found")))?;
-        Ok(caller.scope_for(target)?)
-    }
-
-    /// The named company, or the caller's own when none is named.
-    pub async fn scope_or_own(
-        &self,
-        caller: &Caller,
-        company: Option<ResourceId>,
-    ) -> ApiResult<CompanyScope> {
-        match company {
-            Some(id) => self.scope(caller, &id).await,
-            None => Ok(caller.own_scope()),
-        }
-    }
-
-    /// What a list call covers: the named company, or the caller's whole reach.
-    pub async fn reach_for(
-        &self,
-        caller: &Caller,
-        company: Option<ResourceId>,
-    ) -> ApiResult<Reach> {
-        match company {
-            Some(id) => Ok(self.scope(caller, &id).await?.as_reach()),
-            None => Ok(caller.reach()),
-        }
     }
 }

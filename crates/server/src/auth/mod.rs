@@ -6,6 +6,8 @@
 //! - [`rate`]: per-client and per-address rate limits.
 //! - [`bearer`]: the `/api` pipeline step that turns a bearer token into a [`Caller`] and checks
 //!   the route's permission.
+//! - [`scope`]: the company a request acts on, resolved and checked into a proof type
+//!   ([`scope::Scoped`], [`scope::Reaching`]) before the handler runs.
 //! - [`password`]: system users' sign-in (for the console) and the caller a signed-in user is.
 //!
 //! [`Caller`]: latchkey_domain::authz::Caller
@@ -15,3 +17,4 @@ pub mod client_ip;
 pub mod password;
 pub mod rate;
 pub mod registry;
+pub mod scope;

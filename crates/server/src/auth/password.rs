@@ -152,16 +152,16 @@ pub fn caller_for(state: &AppState, user: &UserRecord) -> Caller {
         &user.company,
         user.company_is_root,
     );
-    Caller {
-        principal: Principal::User {
+    Caller::authenticated(
+        Principal::User {
             key: user.key,
             resource_id: user.resource_id.clone(),
         },
-        company: user.company.clone(),
+        user.company.clone(),
         reseller_access,
-        root_access: user.company_is_root,
+        user.company_is_root,
         permissions,
-    }
+    )
 }
 
 /// Hashes a new password on a blocking thread, one per core at a time.

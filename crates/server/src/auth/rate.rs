@@ -117,7 +117,10 @@ mod tests {
         assert!(budget.check_barred(&1).is_ok());
         assert!(budget.record_failure(&1).is_ok());
         assert!(budget.record_failure(&1).is_ok());
-        assert!(budget.record_failure(&1).is_err(), "the third failure spends it");
+        assert!(
+            budget.record_failure(&1).is_err(),
+            "the third failure spends it"
+        );
         assert!(budget.check_barred(&1).is_err(), "barred until it refills");
         assert!(budget.check_barred(&2).is_ok(), "keys are independent");
         let off = FailureBudget::new(0, 0);

@@ -14,14 +14,12 @@ use arc_swap::ArcSwap;
 use latchkey_domain::authz::{Caller, CompanyRef, Principal};
 use latchkey_domain::ids::{ClientId, ResourceId};
 use latchkey_domain::ip::IpAllowList;
-use latchkey_domain::permission::{PermissionSet, Tier};
+use latchkey_domain::permission::{Catalog, PermissionSet, Tier};
 use latchkey_domain::role::BuiltInRole;
 use latchkey_domain::secret::SecretDigest;
 use latchkey_store::Store;
 use latchkey_store::clients::{ClientAuthRow, RoleGrant, STATUS_ACTIVE};
 use serde_json::{Map, Value, json};
-
-use crate::routes::Catalog;
 
 /// One client, ready to authenticate and to have a token minted.
 pub struct ClientEntry {
@@ -174,16 +172,16 @@ impl ClientRegistry {
             secret_digest: row.secret_digest,
             active: row.status_id == STATUS_ACTIVE,
             allowed_ips,
-            caller: Caller {
-                principal: Principal::Client {
+            caller: Caller::authenticated(
+                Principal::Client {
                     key: row.key,
                     client_id,
                 },
-                company: row.company,
+                row.company,
                 reseller_access,
-                root_access: row.company_is_root,
+                row.company_is_root,
                 permissions,
-            },
+            ),
             claims_prefix,
             permissions_json,
         })

@@ -3,7 +3,7 @@
 //! the page's script at `/console/api/...`.
 //!
 //! The console has no data access of its own. Its script calls `/console/api/...`, which is the
-//! route table mounted a second time ([`routes::api_router`] with [`Authn::ConsoleSession`]):
+//! route table mounted a second time (by the application, with [`session::SessionCookie`]):
 //! the same handlers, validation, permission checks and tenant scoping as `/api/...`, with the
 //! caller taken from the session instead of a bearer token.
 
@@ -15,8 +15,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use tower_http::compression::CompressionLayer;
 
-use crate::auth::bearer::Authn;
-use crate::routes;
 use crate::state::AppState;
 
 const INDEX: &str = include_str!("../../assets/console/index.html");
@@ -29,8 +27,9 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-
                    connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; \
                    frame-ancestors 'none'";
 
-pub fn router(state: AppState) -> Router<AppState> {
-    let api = crate::api_mount(routes::table(), state, Authn::ConsoleSession);
+/// The console's pages and session endpoints, with `api` (the route table mounted for the
+/// console) under `/console`.
+pub fn router(api: Router<AppState>) -> Router<AppState> {
     let pages = Router::new()
         .route("/console", get(page))
         .route("/console/", get(page))

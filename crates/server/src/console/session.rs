@@ -21,6 +21,7 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use futures_util::future::BoxFuture;
 use latchkey_domain::authz::{Caller, Principal};
 use latchkey_domain::secret::{ClientSecret, SecretDigest};
 use latchkey_domain::time::now_millis;
@@ -28,6 +29,7 @@ use latchkey_proto::ServiceResult;
 use serde::{Deserialize, Serialize};
 
 use crate::api::json::JsonBody;
+use crate::auth::bearer::Authenticator;
 use crate::auth::client_ip::client_ip;
 use crate::auth::password::{sign_in, user_caller};
 use crate::error::{ApiError, ApiResult, ok};
@@ -83,7 +85,7 @@ pub async fn create(
     }
     let ip = client_ip(peer, &headers, &state.config.trusted_proxies);
     let caller = sign_in(&state, body.email.trim(), &body.password, ip).await?;
-    let Some(user_key) = caller.principal.user_key() else {
+    let Some(user_key) = caller.principal().user_key() else {
         return Err(ApiError::internal(
             "sign-in returned a caller that is not a user",
         ));
@@ -134,7 +136,24 @@ pub async fn delete(State(state): State<AppState>, headers: HeaderMap) -> ApiRes
 
 /// The authorization step for `/console/api/...`: the session stands where a bearer token
 /// stands for `/api/...`; the permission check is the same.
-pub async fn authenticate(
+/// `/console/api/...`: the session cookie of a signed-in system user, with the CSRF checks for
+/// requests that change anything.
+pub struct SessionCookie;
+
+impl Authenticator for SessionCookie {
+    fn authenticate<'a>(
+        &'a self,
+        state: &'a AppState,
+        _peer: SocketAddr,
+        method: &'a Method,
+        headers: &'a HeaderMap,
+        permission: &'a str,
+    ) -> BoxFuture<'a, ApiResult<Caller>> {
+        Box::pin(authenticate(state, headers, method, permission))
+    }
+}
+
+async fn authenticate(
     state: &AppState,
     headers: &HeaderMap,
     method: &Method,
@@ -143,7 +162,7 @@ pub async fn authenticate(
     let (token, caller) = session_caller(state, headers).await?;
     state
         .api_limiter
-        .check(&caller.principal.key())
+        .check(&caller.principal().key())
         .map_err(ApiError::too_many_requests)?;
     if !method.is_safe() {
         refuse_cross_site(headers)?;
@@ -180,17 +199,17 @@ async fn session_caller(state: &AppState, headers: &HeaderMap) -> ApiResult<(Str
 }
 
 fn session_dto(state: &AppState, token: &str, caller: &Caller) -> SessionDto {
-    let user_resource_id = match &caller.principal {
+    let user_resource_id = match &caller.principal() {
         Principal::User { resource_id, .. } => resource_id.as_str().to_owned(),
         Principal::Client { .. } => String::new(),
     };
     SessionDto {
         csrf_token: csrf_token(state, token),
         user_resource_id,
-        company_resource_id: caller.company.resource_id.as_str().to_owned(),
-        company_name: caller.company.name.clone(),
-        reseller_access: caller.reseller_access,
-        permissions: caller.permissions.to_vec(),
+        company_resource_id: caller.company().resource_id.as_str().to_owned(),
+        company_name: caller.company().name.clone(),
+        reseller_access: caller.reseller_access(),
+        permissions: caller.permissions().to_vec(),
     }
 }
 
