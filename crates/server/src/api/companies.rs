@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
 use base64::Engine;
 use futures_util::StreamExt;
@@ -24,7 +24,7 @@ use super::company_form::{self, CompanyForm};
 use super::export;
 use super::json::JsonBody;
 use crate::auth::bearer::Auth;
-use crate::auth::scope::Scoped;
+use crate::auth::scope::{CompanyInPath, Scoped};
 use crate::error::{ApiError, ApiResult, ok};
 use crate::state::AppState;
 
@@ -184,10 +184,8 @@ pub async fn export(
     security(("oauth2" = ["api1"]), ("bearerAuth" = [])))]
 pub async fn get(
     State(state): State<AppState>,
-    Auth(caller): Auth,
-    Path(resource_id): Path<String>,
+    CompanyInPath { scope, .. }: CompanyInPath,
 ) -> ApiResult<Json<ServiceResult<CompanyDto>>> {
-    let scope = path_scope(&state, &caller, &resource_id).await?;
     let record = state.store.company_record(&scope).await?;
     Ok(ok(company_dto(record)))
 }
@@ -231,16 +229,17 @@ pub async fn create(
     security(("oauth2" = ["api1"]), ("bearerAuth" = [])))]
 pub async fn update(
     State(state): State<AppState>,
-    Auth(caller): Auth,
-    Path(resource_id): Path<String>,
+    CompanyInPath { caller, scope }: CompanyInPath,
     form: CompanyForm,
 ) -> ApiResult<Json<ServiceResult<IdResult>>> {
-    let scope = below_caller(&state, &caller, &resource_id).await?;
+    let scope = below_caller(&caller, scope)?;
     let current = state.store.company_record(&scope).await?;
     let details = company_form::details(&state, &form, current.details, false).await?;
     state.store.update_company(&scope, &details).await?;
     state.clients_changed().await?;
-    Ok(ok(IdResult { resource_id }))
+    Ok(ok(IdResult {
+        resource_id: scope.company().resource_id.to_string(),
+    }))
 }
 
 /// Changes a company's profile without its licence: the company's own administrators may, as
@@ -256,7 +255,7 @@ pub async fn update_limited(
     form: CompanyForm,
 ) -> ApiResult<Json<ServiceResult<IdResult>>> {
     let resource_id = company_form::limited_resource_id(&form)?;
-    let scope = path_scope(&state, &caller, &resource_id).await?;
+    let scope = named_scope(&state, &caller, &resource_id).await?;
     let current = state.store.company_record(&scope).await?;
     let details = company_form::details(&state, &form, current.details, false).await?;
     state.store.update_company(&scope, &details).await?;
@@ -272,13 +271,14 @@ pub async fn update_limited(
     security(("oauth2" = ["api1"]), ("bearerAuth" = [])))]
 pub async fn delete(
     State(state): State<AppState>,
-    Auth(caller): Auth,
-    Path(resource_id): Path<String>,
+    CompanyInPath { caller, scope }: CompanyInPath,
 ) -> ApiResult<Json<ServiceResult<IdResult>>> {
-    let scope = below_caller(&state, &caller, &resource_id).await?;
+    let scope = below_caller(&caller, scope)?;
     state.store.delete_company(&scope).await?;
     state.clients_changed().await?;
-    Ok(ok(IdResult { resource_id }))
+    Ok(ok(IdResult {
+        resource_id: scope.company().resource_id.to_string(),
+    }))
 }
 
 /// Deletes the listed companies, or with `selectAll` every company below the caller (or below
@@ -312,7 +312,10 @@ pub async fn bulk_delete(
     };
     let mut scopes = Vec::with_capacity(ids.len());
     for id in &ids {
-        scopes.push(below_caller(&state, &caller, id).await?);
+        scopes.push(below_caller(
+            &caller,
+            named_scope(&state, &caller, id).await?,
+        )?);
     }
     state.store.delete_companies(&scopes).await?;
     state.clients_changed().await?;
@@ -329,10 +332,8 @@ pub async fn bulk_delete(
     security(("oauth2" = ["api1"]), ("bearerAuth" = [])))]
 pub async fn license_check(
     State(state): State<AppState>,
-    Auth(caller): Auth,
-    Path(resource_id): Path<String>,
+    CompanyInPath { scope, .. }: CompanyInPath,
 ) -> ApiResult<Json<ServiceResult<CheckCompanyLicenseDto>>> {
-    let scope = path_scope(&state, &caller, &resource_id).await?;
     let record = state.store.company_record(&scope).await?;
     let limited = record.details.is_number_of_users_limited;
     Ok(ok(CheckCompanyLicenseDto {
@@ -353,10 +354,8 @@ pub async fn license_check(
     security(("oauth2" = ["api1"]), ("bearerAuth" = [])))]
 pub async fn logo(
     State(state): State<AppState>,
-    Auth(caller): Auth,
-    Path(resource_id): Path<String>,
+    CompanyInPath { scope, .. }: CompanyInPath,
 ) -> ApiResult<Json<ServiceResult<GetCompanyLogoServiceResponse>>> {
-    let scope = path_scope(&state, &caller, &resource_id).await?;
     let logo = state.store.company_logo(&scope).await?;
     Ok(ok(GetCompanyLogoServiceResponse {
         file_name: logo.as_ref().map(|l| l.file_name.clone()),
@@ -364,7 +363,9 @@ pub async fn logo(
     }))
 }
 
-async fn path_scope(
+/// A company named in a body (bulk delete's items, the limited form's id): unknown or invalid
+/// 404, not managed 403, as for a company named in the path.
+async fn named_scope(
     state: &AppState,
     caller: &Caller,
     resource_id: &str,
@@ -374,12 +375,8 @@ async fn path_scope(
     state.scope(caller, &id).await
 }
 
-async fn below_caller(
-    state: &AppState,
-    caller: &Caller,
-    resource_id: &str,
-) -> ApiResult<CompanyScope> {
-    let scope = path_scope(state, caller, resource_id).await?;
+/// Refuses the caller's own company: its licence and profile are its reseller's to change.
+fn below_caller(caller: &Caller, scope: CompanyScope) -> ApiResult<CompanyScope> {
     if scope.company_id() == caller.company().id {
         return Err(ApiError::forbidden(
             "A company's licence and profile are managed by its reseller",

@@ -6,7 +6,7 @@
 //! manages), whose extraction looks the company up (unknown: 404) and checks the caller may act
 //! on it (not managed: 403). Both hand the handler a proof type the store requires.
 
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRequestParts, Path};
 use axum::http::request::Parts;
 use latchkey_domain::authz::{Caller, CompanyScope, Reach};
 use latchkey_domain::ids::ResourceId;
@@ -48,6 +48,27 @@ impl Scoped {
         } else {
             self.caller.reach()
         }
+    }
+}
+
+/// The caller, and the company the path names (`/api/companies/{resourceId}`).
+pub struct CompanyInPath {
+    pub caller: Caller,
+    pub scope: CompanyScope,
+}
+
+impl FromRequestParts<AppState> for CompanyInPath {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let Auth(caller) = Auth::from_request_parts(parts, state).await?;
+        let Path(raw) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|e| ApiError::input(vec![format!("The company id in the path: {e}")]))?;
+        let id = ResourceId::parse(&raw)
+            .ok_or_else(|| ApiError::not_found(format!("Company {raw} was not found")))?;
+        let scope = state.scope(&caller, &id).await?;
+        Ok(Self { caller, scope })
     }
 }
 
