@@ -83,10 +83,11 @@ impl FromRequestParts<AppState> for Reaching {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let Auth(caller) = Auth::from_request_parts(parts, state).await?;
-        let TargetCompany(target) = TargetCompany::from_request_parts(parts, state).await?;
-        let reach = state.reach_for(&caller, target).await?;
-        Ok(Self { caller, reach })
+        let scoped = Scoped::from_request_parts(parts, state).await?;
+        Ok(Self {
+            reach: scoped.reach(),
+            caller: scoped.caller,
+        })
     }
 }
 
@@ -156,14 +157,6 @@ impl AppState {
         match company {
             Some(id) => self.scope(caller, &id).await,
             None => Ok(caller.own_scope()),
-        }
-    }
-
-    /// What a list call covers: the named company, or the caller's whole reach.
-    async fn reach_for(&self, caller: &Caller, company: Option<ResourceId>) -> ApiResult<Reach> {
-        match company {
-            Some(id) => Ok(self.scope(caller, &id).await?.as_reach()),
-            None => Ok(caller.reach()),
         }
     }
 }
