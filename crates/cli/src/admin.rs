@@ -10,6 +10,7 @@ use latchkey_domain::ip::IpAllowList;
 use latchkey_domain::password::{OneTimeToken, TokenPurpose};
 use latchkey_domain::role::BuiltInRole;
 use latchkey_domain::secret::ClientSecret;
+use latchkey_domain::time::{millis_to_rfc3339, now_millis};
 use latchkey_domain::user::{Email, parse_name, parse_phone};
 use latchkey_server::Config;
 use latchkey_server::crypto::keys::Algorithm;
@@ -123,8 +124,20 @@ pub enum KeysCommand {
         #[arg(long)]
         algorithm: Option<String>,
     },
-    /// List the signing keys.
+    /// List the signing keys with their state: active, retired (and until when its tokens are
+    /// trusted) or expired (no longer trusted; pruned at the next expiry or start).
     List,
+    /// Remove a signing key at once: running servers refuse its tokens and drop it from the
+    /// JWKS within change_poll_ms. Revoking the active key rotates to a fresh key in the same
+    /// step, so servers keep signing; every token of the revoked key stops working.
+    Revoke {
+        /// The key's kid, as `keys list` shows it.
+        kid: String,
+        /// The replacement's algorithm when the active key is revoked: ES256, RS256 or EdDSA
+        /// [default: the configured signing_algorithm].
+        #[arg(long)]
+        algorithm: Option<String>,
+    },
 }
 
 pub async fn run(config: Config, command: AdminCommand) -> anyhow::Result<()> {
@@ -340,7 +353,7 @@ async fn user(
                     "companyResourceId": company.resource_id.as_str(),
                     "roles": roles.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(),
                     "link": password_link(&config.public_base(), &token, TokenPurpose::Create),
-                    "expiresAt": latchkey_domain::time::millis_to_rfc3339(expires_at),
+                    "expiresAt": millis_to_rfc3339(expires_at),
                 }))?
             );
             eprintln!("Give the link to the user: it works once, to set their password.");
@@ -367,7 +380,7 @@ async fn user(
                     "email": user.email.as_str(),
                     "purpose": purpose.as_str(),
                     "link": password_link(&config.public_base(), &token, purpose),
-                    "expiresAt": latchkey_domain::time::millis_to_rfc3339(expires_at),
+                    "expiresAt": millis_to_rfc3339(expires_at),
                 }))?
             );
             eprintln!("Give the link to the user: it works once; earlier links no longer work.");
@@ -384,28 +397,62 @@ async fn keys(
 ) -> anyhow::Result<()> {
     match command {
         KeysCommand::Rotate { algorithm } => {
-            let algorithm = match algorithm {
-                Some(a) => Algorithm::parse(&a)
-                    .ok_or_else(|| anyhow::anyhow!("--algorithm must be ES256, RS256 or EdDSA"))?,
-                None => config.signing_algorithm,
-            };
+            let algorithm = key_algorithm(algorithm, config)?;
             let kid = ring::rotate(store, &master.sealer(), algorithm).await?;
             println!("{}", json!({"kid": kid, "algorithm": algorithm.as_str()}));
             Ok(())
         }
         KeysCommand::List => {
+            let times = config.token_times();
+            let now = now_millis();
             for key in store.signing_keys().await? {
+                let trusted_until = key.retired_at.map(|at| ring::trusted_until(at, times));
+                let state = match trusted_until {
+                    None => "active",
+                    Some(until) if now < until => "retired",
+                    Some(_) => "expired",
+                };
                 println!(
                     "{}",
                     json!({
                         "kid": key.kid,
                         "algorithm": key.algorithm,
-                        "createdAt": latchkey_domain::time::millis_to_rfc3339(key.created_at),
-                        "retiredAt": key.retired_at.map(latchkey_domain::time::millis_to_rfc3339),
+                        "state": state,
+                        "createdAt": millis_to_rfc3339(key.created_at),
+                        "retiredAt": key.retired_at.map(millis_to_rfc3339),
+                        "trustedUntil": trusted_until.map(millis_to_rfc3339),
                     })
                 );
             }
             Ok(())
         }
+        KeysCommand::Revoke { kid, algorithm } => {
+            let algorithm = key_algorithm(algorithm, config)?;
+            let replaced_by = ring::revoke(store, &master.sealer(), &kid, algorithm).await?;
+            println!(
+                "{}",
+                json!({
+                    "revoked": kid,
+                    "wasActive": replaced_by.is_some(),
+                    "activeKid": replaced_by,
+                })
+            );
+            match replaced_by {
+                Some(new) => eprintln!(
+                    "{kid} was the active key; {new} ({}) signs from now on. Every token {kid} signed is refused.",
+                    algorithm.as_str()
+                ),
+                None => eprintln!("Every token {kid} signed is refused."),
+            }
+            Ok(())
+        }
+    }
+}
+
+fn key_algorithm(given: Option<String>, config: &Config) -> anyhow::Result<Algorithm> {
+    match given {
+        Some(a) => Algorithm::parse(&a)
+            .ok_or_else(|| anyhow::anyhow!("--algorithm must be ES256, RS256 or EdDSA")),
+        None => Ok(config.signing_algorithm),
     }
 }

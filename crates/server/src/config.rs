@@ -12,6 +12,7 @@ use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
 
 use crate::crypto::keys::Algorithm;
+use crate::crypto::ring::TokenTimes;
 
 #[derive(Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -29,6 +30,10 @@ pub struct Config {
     /// The `aud` of issued tokens.
     pub audience: String,
     pub token_lifetime_seconds: u64,
+    /// Clock skew tolerated on `exp`, `nbf` and `iat`, and the grace a retired signing key gets
+    /// beyond its tokens' lifetime: it is trusted until `retired_at + token_lifetime_seconds +
+    /// token_leeway_seconds`. Keep it above the time a rotation takes to reach every replica.
+    pub token_leeway_seconds: u64,
     pub signing_algorithm: Algorithm,
     /// Token requests per second allowed to one client (0 = unlimited), and the burst.
     pub rate_limit_token_per_second: u32,
@@ -79,6 +84,7 @@ impl std::fmt::Debug for Config {
             .field("issuer", &self.issuer)
             .field("audience", &self.audience)
             .field("token_lifetime_seconds", &self.token_lifetime_seconds)
+            .field("token_leeway_seconds", &self.token_leeway_seconds)
             .field("signing_algorithm", &self.signing_algorithm)
             .field(
                 "master_key",
@@ -106,6 +112,7 @@ impl Default for Config {
             issuer: String::new(),
             audience: "api1".into(),
             token_lifetime_seconds: 3600,
+            token_leeway_seconds: 30,
             signing_algorithm: Algorithm::ES256,
             rate_limit_token_per_second: 10,
             rate_limit_token_burst: 50,
@@ -196,6 +203,10 @@ impl Config {
             (60..=86_400).contains(&self.token_lifetime_seconds),
             "token_lifetime_seconds must be between 60 and 86400"
         );
+        anyhow::ensure!(
+            self.token_leeway_seconds <= 300,
+            "token_leeway_seconds must be at most 300"
+        );
         anyhow::ensure!(!self.audience.is_empty(), "audience must not be empty");
         anyhow::ensure!(
             self.database_max_connections > 0,
@@ -210,6 +221,14 @@ impl Config {
         latchkey_domain::user::Email::parse(&self.bootstrap_admin_email)
             .map_err(|e| anyhow::anyhow!("bootstrap_admin_email: {e}"))?;
         Ok(())
+    }
+
+    /// The token lifetime and leeway, as the key ring enforces them.
+    pub fn token_times(&self) -> TokenTimes {
+        TokenTimes {
+            lifetime_seconds: self.token_lifetime_seconds,
+            leeway_seconds: self.token_leeway_seconds,
+        }
     }
 
     /// The base of links in emails for a server whose issuer is `issuer`.
@@ -264,6 +283,25 @@ mod tests {
         let file = dir.path().join("bad.toml");
         std::fs::write(&file, "token_lifetime = 600\n").expect("write");
         assert!(Config::load(Some(&file), vec![]).is_err());
+    }
+
+    #[test]
+    fn the_token_leeway_defaults_to_30_seconds_and_is_bounded() {
+        let dir = tempfile_dir();
+        let file = dir.path().join("latchkey.toml");
+        std::fs::write(&file, "").expect("write");
+        let config = Config::load(Some(&file), vec![]).expect("load");
+        assert_eq!(config.token_leeway_seconds, 30);
+        assert_eq!(config.token_times().leeway_seconds, 30);
+        std::fs::write(&file, "token_leeway_seconds = 5\n").expect("write");
+        let config = Config::load(Some(&file), vec![]).expect("load");
+        assert_eq!(config.token_leeway_seconds, 5);
+        std::fs::write(&file, "token_leeway_seconds = 301\n").expect("write");
+        let error = Config::load(Some(&file), vec![]).expect_err("too large");
+        assert!(
+            error.to_string().contains("token_leeway_seconds"),
+            "{error}"
+        );
     }
 
     fn tempfile_dir() -> tempfile::TempDir {

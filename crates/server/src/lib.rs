@@ -102,7 +102,7 @@ impl Application {
             &store,
             &sealer,
             config.signing_algorithm,
-            config.token_lifetime_seconds,
+            config.token_times(),
             issuer.clone(),
             config.audience.clone(),
         )
@@ -263,9 +263,10 @@ fn router(table: Vec<routes::ApiRoute>, state: AppState) -> Router {
 }
 
 /// Follows changes made by other processes (the admin CLI, other replicas): when the store's
-/// revision counters move, reload the client view or the key ring. Every minute, also trims
-/// rate-limiter state of idle keys, purges ended console sessions and refreshes the planner's
-/// statistics.
+/// revision counters move, reload the client view or the key ring. When a retired key's trust
+/// ends, drops it from the ring (and so from the JWKS) at that moment, and prunes it from the
+/// store. Every minute, also trims rate-limiter state of idle keys, purges ended console
+/// sessions and refreshes the planner's statistics.
 async fn watch_for_changes(state: AppState) {
     let mut tick = tokio::time::interval(Duration::from_millis(state.config.change_poll_ms));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -276,9 +277,24 @@ async fn watch_for_changes(state: AppState) {
     let _stop_listener = AbortOnDrop(listener);
     let mut ticks: u64 = 0;
     loop {
+        // No change notice tells a server that a retired key's time is up: it is a deadline
+        // each server computes from its own ring, so the loop also wakes for it.
+        let key_expiry = state.keys.next_expiry();
+        let until_key_expiry = async {
+            match key_expiry {
+                Some(at) => {
+                    let wait = at
+                        .saturating_sub(latchkey_domain::time::now_millis())
+                        .max(0);
+                    tokio::time::sleep(Duration::from_millis(wait.unsigned_abs())).await;
+                }
+                None => std::future::pending().await,
+            }
+        };
         tokio::select! {
             _ = tick.tick() => ticks += 1,
             () = changed.notified() => {}
+            () = until_key_expiry => {}
         }
         match state.store.revisions().await {
             Ok((clients, keys)) => {
@@ -300,6 +316,7 @@ async fn watch_for_changes(state: AppState) {
             }
             Err(e) => tracing::warn!(error = %e, "checking for changes failed"),
         }
+        expire_keys(&state).await;
         // The Prometheus recorder keeps histogram samples until upkeep folds them in; without
         // this, memory would grow with every request between scrapes.
         state.metrics.run_upkeep();
@@ -320,6 +337,23 @@ async fn watch_for_changes(state: AppState) {
                 tracing::warn!(error = %e, "refreshing the planner's statistics failed");
             }
         }
+    }
+}
+
+/// Drops the retired keys whose trust has ended from the ring, then from the store. The ring
+/// goes first and needs no database: trust ends on time even while the store is unreachable.
+async fn expire_keys(state: &AppState) {
+    let now = latchkey_domain::time::now_millis();
+    if state.keys.next_expiry().is_none_or(|at| now < at) {
+        return;
+    }
+    for kid in state.keys.expire(now) {
+        tracing::info!(%kid, "retired signing key is no longer trusted");
+    }
+    // Every replica prunes the same rows; the deletes are idempotent. A later start would prune
+    // them too, so a failure here costs nothing but a warning.
+    if let Err(e) = crypto::ring::prune(&state.store, state.keys.times(), now).await {
+        tracing::warn!(error = %e, "pruning expired signing keys failed");
     }
 }
 

@@ -1,7 +1,7 @@
 //! Token signing keys. Private keys are stored sealed (the server seals and opens them; the store
 //! only keeps bytes).
 
-use sqlx::Row;
+use sqlx::{Any, Row, Transaction};
 
 use crate::meta::{KEYS_REVISION, bump};
 use crate::{Store, StoreError};
@@ -14,6 +14,35 @@ pub struct StoredKey {
     pub public_jwk: String,
     pub created_at: i64,
     pub retired_at: Option<i64>,
+}
+
+/// What [`Store::revoke_signing_key`] removed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Revoked {
+    /// A retired key: the active key is unchanged.
+    Retired,
+    /// The active key: the replacement now signs.
+    ActiveReplaced,
+}
+
+/// Retires every active key at `key.created_at` and inserts `key` as the active one.
+async fn activate(tx: &mut Transaction<'_, Any>, key: &StoredKey) -> Result<(), StoreError> {
+    sqlx::query("UPDATE signing_keys SET retired_at = $1 WHERE retired_at IS NULL")
+        .bind(key.created_at)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query(
+        "INSERT INTO signing_keys (kid, algorithm, private_key, public_jwk, created_at, retired_at) \
+         VALUES ($1, $2, $3, $4, $5, NULL)",
+    )
+    .bind(key.kid.as_str())
+    .bind(key.algorithm.as_str())
+    .bind(key.sealed_private_key.clone())
+    .bind(key.public_jwk.as_str())
+    .bind(key.created_at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 impl Store {
@@ -43,27 +72,49 @@ impl Store {
     /// Makes `key` the active key: every other active key is retired at `key.created_at`.
     pub async fn activate_signing_key(&self, key: &StoredKey) -> Result<(), StoreError> {
         let mut tx = self.pool().begin().await?;
-        sqlx::query("UPDATE signing_keys SET retired_at = $1 WHERE retired_at IS NULL")
-            .bind(key.created_at)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query(
-            "INSERT INTO signing_keys (kid, algorithm, private_key, public_jwk, created_at, retired_at) \
-             VALUES ($1, $2, $3, $4, $5, NULL)",
-        )
-        .bind(key.kid.as_str())
-        .bind(key.algorithm.as_str())
-        .bind(key.sealed_private_key.clone())
-        .bind(key.public_jwk.as_str())
-        .bind(key.created_at)
-        .execute(&mut *tx)
-        .await?;
+        activate(&mut tx, key).await?;
         bump(&mut *tx, KEYS_REVISION).await?;
         tx.commit().await?;
         Ok(())
     }
 
-    /// Removes keys retired before `cutoff`: no token they signed can still be valid.
+    /// Deletes the key `kid` at once and bumps the keys revision, so running servers stop
+    /// trusting it at their next reload. When it is the active key, `replacement` becomes
+    /// active in the same transaction: no server is ever left without a key to sign with.
+    /// Without a replacement, revoking the active key is refused and nothing changes.
+    pub async fn revoke_signing_key(
+        &self,
+        kid: &str,
+        replacement: Option<&StoredKey>,
+    ) -> Result<Revoked, StoreError> {
+        let mut tx = self.pool().begin().await?;
+        // Deciding by the deleted row, not by an earlier read, keeps this right when a
+        // rotation races it: a key only ever goes from active to retired.
+        let row = sqlx::query("DELETE FROM signing_keys WHERE kid = $1 RETURNING retired_at")
+            .bind(kid)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let retired_at: Option<i64> = row.try_get("retired_at")?;
+        let revoked = match (retired_at, replacement) {
+            (Some(_), _) => Revoked::Retired,
+            (None, Some(key)) => {
+                activate(&mut tx, key).await?;
+                Revoked::ActiveReplaced
+            }
+            (None, None) => {
+                return Err(StoreError::Refused(format!(
+                    "{kid} is the active signing key: rotate first, or revoke it with a replacement"
+                )));
+            }
+        };
+        bump(&mut *tx, KEYS_REVISION).await?;
+        tx.commit().await?;
+        Ok(revoked)
+    }
+
+    /// Removes keys retired before `cutoff`: no token they signed can still be valid. Servers
+    /// have stopped trusting such keys on their own, so this bumps no revision.
     pub async fn prune_signing_keys(&self, cutoff: i64) -> Result<u64, StoreError> {
         let done = sqlx::query(
             "DELETE FROM signing_keys WHERE retired_at IS NOT NULL AND retired_at < $1",

@@ -1,10 +1,11 @@
 //! The `/api` authorization step.
 //!
 //! For every route, in this order: bearer token (RFC 6750) → signature and claims, checked once
-//! per token and then remembered until it expires → the client still exists, is active and is
-//! calling from an allowed address (read from the live client view, so a change applies to
-//! tokens already issued) → the client's rate limit → the route's permission. The result, a
-//! [`Caller`], is put in the request for the handler; a handler gets it through [`Auth`].
+//! per token and then remembered until it expires or its signing key loses trust → the client
+//! still exists, is active and is calling from an allowed address (read from the live client
+//! view, so a change applies to tokens already issued) → the client's rate limit → the route's
+//! permission. The result, a [`Caller`], is put in the request for the handler; a handler gets
+//! it through [`Auth`].
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -138,13 +139,15 @@ fn bearer_token(headers: &HeaderMap) -> ApiResult<&str> {
 }
 
 /// Verifies the token, or finds it among those already verified. The cache key is a digest of
-/// the whole token, so a token altered in any byte is a miss and gets verified.
+/// the whole token, so a token altered in any byte is a miss and gets verified. A remembered
+/// verification holds only while the token is unexpired and the ring still trusts the key that
+/// signed it: a key revoked or past its retirement window ends its tokens here too.
 fn verified_claims(state: &AppState, token: &str) -> ApiResult<VerifiedClaims> {
     let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, token.as_bytes());
     let mut key = [0u8; 32];
     key.copy_from_slice(digest.as_ref());
     if let Some(claims) = state.verified_tokens.get(&key) {
-        if claims.exp > now_secs() {
+        if claims.exp > now_secs() && state.keys.trusts(&claims.kid) {
             return Ok(claims);
         }
         state.verified_tokens.remove(&key);
