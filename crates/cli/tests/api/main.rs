@@ -11,6 +11,7 @@ mod companies_my;
 mod company_groups;
 mod console;
 mod console_browser;
+mod edge_input;
 mod envelope;
 mod helpers;
 mod ip_allow_list;
