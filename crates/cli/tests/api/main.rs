@@ -25,5 +25,6 @@ mod replicas;
 mod reseller_flow;
 mod revocation;
 mod roles;
+mod search_properties;
 mod system_users;
 mod token;
