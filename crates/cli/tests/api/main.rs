@@ -25,6 +25,7 @@ mod replicas;
 mod reseller_flow;
 mod revocation;
 mod roles;
+mod schemathesis;
 mod search_properties;
 mod system_users;
 mod token;
