@@ -2,6 +2,7 @@
 //!
 //! - [`envelope`]: the `{data, status, message, validationMessages, isSuccess}` body that every
 //!   `/api` response carries, and the one table of `status` strings with their HTTP codes.
+//! - [`limits`]: the one table of how much a request may ask for (page, list and filter sizes).
 //! - [`oauth`]: the token endpoint's success body and its RFC 6749 §5.2 error body.
 //! - [`discovery`]: OpenID provider metadata and the JWKS document.
 //! - [`companies`]: company DTOs, named and shaped as in the Keepnet contract.
@@ -16,6 +17,7 @@ pub mod companies;
 pub mod company_groups;
 pub mod discovery;
 pub mod envelope;
+pub mod limits;
 pub mod lookups;
 pub mod oauth;
 pub mod roles;

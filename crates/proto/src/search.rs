@@ -8,7 +8,11 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", default)]
 pub struct SearchRequest {
+    /// From 1 to 2147483647 (`limits::MAX_PAGE_NUMBER`); 1 when absent.
+    #[schema(minimum = 1, maximum = 2147483647)]
     pub page_number: Option<i64>,
+    /// From 1 to 1000 (`limits::MAX_PAGE_SIZE`); 20 when absent.
+    #[schema(minimum = 1, maximum = 1000)]
     pub page_size: Option<i64>,
     pub order_by: Option<String>,
     pub ascending: Option<bool>,

@@ -211,6 +211,7 @@ fn api_mount(
         })
         // JSON bodies of the API are small; uploads set their own limit.
         .layer(DefaultBodyLimit::max(2 * 1024 * 1024))
+        .layer(axum::middleware::from_fn(api::url::refuse_bad_urls))
 }
 
 fn router(table: Vec<routes::ApiRoute>, state: AppState) -> Router {

@@ -3,7 +3,9 @@
 //! Every row of [`crate::routes::table`] contributes its path, method, summary, tag, parameters
 //! and body schemas (from its `#[utoipa::path]`), and its permission key as the
 //! `x-permission` extension (public operations, which take no token, have none), so the
-//! document can never disagree with the router.
+//! document can never disagree with the router. Every operation also declares its failures:
+//! a `default` response of [`ERROR_RESULT`], the envelope every `/api` error is, so a client
+//! generator (and a schema-driven fuzzer) knows their shape too.
 
 use axum::extract::State;
 use axum::http::{HeaderValue, header};
@@ -15,8 +17,11 @@ use utoipa::openapi::security::{
 };
 use utoipa::openapi::{ComponentsBuilder, InfoBuilder, OpenApi, OpenApiBuilder, ServerBuilder};
 
+use latchkey_proto::ResultStatus;
 use latchkey_proto::search::{FilterGroup, FilterItem};
 use utoipa::PartialSchema;
+use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder, Schema};
 
 use crate::routes::ApiRoute;
 use crate::state::AppState;
@@ -46,6 +51,11 @@ pub fn document(table: &[ApiRoute], issuer: &str) -> OpenApi {
                 None => operation.extensions = Some(permission),
             }
         }
+        operation
+            .responses
+            .responses
+            .entry("default".into())
+            .or_insert_with(error_response);
         paths.add_path_operation(&route.path, vec![method], operation);
         schemas.extend(route.schemas.iter().cloned());
     }
@@ -55,6 +65,8 @@ pub fn document(table: &[ApiRoute], issuer: &str) -> OpenApi {
         <FilterGroup as PartialSchema>::schema(),
     ));
     schemas.push(("FilterItem".into(), <FilterItem as PartialSchema>::schema()));
+    schemas.push(("ResultStatus".into(), ResultStatus::schema()));
+    schemas.push((ERROR_RESULT.into(), error_result()));
     let oauth2 = OAuth2::new([Flow::ClientCredentials(ClientCredentials::new(
         format!("{issuer}/connect/token"),
         Scopes::from_iter([("api1", "API")]),
@@ -84,6 +96,60 @@ pub fn document(table: &[ApiRoute], issuer: &str) -> OpenApi {
         .paths(paths)
         .components(Some(components))
         .build()
+}
+
+/// The name of the failure envelope's schema.
+pub const ERROR_RESULT: &str = "ErrorResult";
+
+/// `ServiceResult` as every failure has it: no `data`, a `status` other than `SUCCESS`, a
+/// message, and the field-level messages of an `INPUT_ERROR`.
+fn error_result() -> RefOr<Schema> {
+    let nullable_text =
+        ObjectBuilder::new().schema_type(utoipa::openapi::schema::SchemaType::from_iter([
+            Type::String,
+            Type::Null,
+        ]));
+    ObjectBuilder::new()
+        .description(Some(
+            "A failed call: `isSuccess` is false, `status` names the outcome (`INPUT_ERROR` with \
+             `validationMessages` for bad input).",
+        ))
+        .property("data", ObjectBuilder::new().schema_type(Type::Null))
+        .property("status", Ref::from_schema_name("ResultStatus"))
+        .property("message", nullable_text)
+        .property(
+            "validationMessages",
+            ArrayBuilder::new()
+                .schema_type(utoipa::openapi::schema::SchemaType::from_iter([
+                    Type::Array,
+                    Type::Null,
+                ]))
+                .items(ObjectBuilder::new().schema_type(Type::String)),
+        )
+        .property(
+            "isSuccess",
+            ObjectBuilder::new()
+                .schema_type(Type::Boolean)
+                .enum_values(Some([false])),
+        )
+        .required("data")
+        .required("status")
+        .required("message")
+        .required("validationMessages")
+        .required("isSuccess")
+        .into()
+}
+
+fn error_response() -> RefOr<utoipa::openapi::Response> {
+    ResponseBuilder::new()
+        .description("A failure, as the envelope")
+        .content(
+            "application/json",
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name(ERROR_RESULT)))
+                .build(),
+        )
+        .into()
 }
 
 /// `post_companies_clients_resourceId`-style ids: unique because method and path are.

@@ -212,7 +212,7 @@ pub async fn create(
             status_id: 1,
             ..Default::default()
         },
-        true,
+        company_form::Purpose::Create,
     )
     .await?;
     let company = state.store.create_company_with(&parent, &details).await?;
@@ -234,7 +234,13 @@ pub async fn update(
 ) -> ApiResult<Json<ServiceResult<IdResult>>> {
     let scope = below_caller(&caller, scope)?;
     let current = state.store.company_record(&scope).await?;
-    let details = company_form::details(&state, &form, current.details, false).await?;
+    let details = company_form::details(
+        &state,
+        &form,
+        current.details,
+        company_form::Purpose::Update,
+    )
+    .await?;
     state.store.update_company(&scope, &details).await?;
     state.clients_changed().await?;
     Ok(ok(IdResult {
@@ -257,7 +263,13 @@ pub async fn update_limited(
     let resource_id = company_form::limited_resource_id(&form)?;
     let scope = named_scope(&state, &caller, &resource_id).await?;
     let current = state.store.company_record(&scope).await?;
-    let details = company_form::details(&state, &form, current.details, false).await?;
+    let details = company_form::details(
+        &state,
+        &form,
+        current.details,
+        company_form::Purpose::Limited,
+    )
+    .await?;
     state.store.update_company(&scope, &details).await?;
     state.clients_changed().await?;
     Ok(ok(IdResult { resource_id }))

@@ -6,10 +6,20 @@
 //! match ignoring case. The nine required fields are checked against the reference data. A
 //! logo comes as the multipart file `File`: at most [`MAX_LOGO_BYTES`] of PNG, JPEG, GIF or WebP,
 //! recognized by its first bytes (never SVG, which can carry script).
+//!
+//! Whatever the encoding, every text value must be UTF-8 without U+0000, and a field that is not
+//! one of the form's is refused by name, never ignored: a client that sends
+//! `ParentCompanyResourceId` learns that it does nothing here. Multipart text parts are read as
+//! UTF-8 whatever charset they claim (the multipart reader would otherwise take `FF FE` for a
+//! UTF-16 byte-order mark and store what it decoded).
+
+use std::collections::HashMap;
 
 use axum::extract::{FromRequest, Multipart, Request};
 use axum::http::header;
+use latchkey_proto::limits::MAX_LIST_LENGTH;
 use latchkey_store::companies::{CompanyDetails, Logo};
+use percent_encoding::percent_decode_str;
 use time::macros::format_description;
 
 use crate::error::ApiError;
@@ -19,7 +29,61 @@ use crate::state::AppState;
 /// came.
 pub struct CompanyForm {
     fields: Vec<(String, String)>,
+    /// Each lower-cased key as the client first spelled it, for messages.
+    spelled: HashMap<String, String>,
     logo: Option<Logo>,
+}
+
+/// Which operation the form is for: each has its own fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// `POST /api/companies`.
+    Create,
+    /// `PUT /api/companies/{resourceId}`.
+    Update,
+    /// `PUT /api/companies/limited`, once [`limited_resource_id`] has checked its fields.
+    Limited,
+}
+
+/// A text value of field `name`, if it is UTF-8 without U+0000.
+fn text_value(name: &str, bytes: &[u8]) -> Result<String, String> {
+    let text = std::str::from_utf8(bytes).map_err(|_| format!("{name} must be UTF-8 text"))?;
+    if text.contains('\0') {
+        return Err(format!(
+            "{name} must not contain the NUL character (U+0000)"
+        ));
+    }
+    Ok(text.to_owned())
+}
+
+/// `application/x-www-form-urlencoded` pairs, decoded strictly: a value that is not UTF-8 is
+/// refused, where the usual parsers replace what they cannot decode.
+fn url_encoded_pairs(body: &[u8]) -> Result<Vec<(String, String)>, Vec<String>> {
+    let body = std::str::from_utf8(body)
+        .map_err(|_| vec!["The form body must be UTF-8 text".to_owned()])?;
+    let mut pairs = Vec::new();
+    let mut errors = Vec::new();
+    for pair in body.split('&').filter(|p| !p.is_empty()) {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let decode =
+            |raw: &str| -> Vec<u8> { percent_decode_str(&raw.replace('+', " ")).collect() };
+        let key = match text_value("A field name", &decode(key)) {
+            Ok(key) => key,
+            Err(e) => {
+                errors.push(e);
+                continue;
+            }
+        };
+        match text_value(key.trim(), &decode(value)) {
+            Ok(value) => pairs.push((key, value)),
+            Err(e) => errors.push(e),
+        }
+    }
+    if errors.is_empty() {
+        Ok(pairs)
+    } else {
+        Err(errors)
+    }
 }
 
 /// The largest logo accepted.
@@ -72,7 +136,18 @@ impl<S: Send + Sync> FromRequest<S> for CompanyForm {
             .and_then(|v| v.to_str().ok())
             .unwrap_or("")
             .to_ascii_lowercase();
-        let mut fields = Vec::new();
+        let mut fields: Vec<(String, String)> = Vec::new();
+        let mut spelled: HashMap<String, String> = HashMap::new();
+        let mut spell = |raw: &str| {
+            let key = normalize(raw);
+            let name = raw.trim();
+            let name = name.find('[').map_or(name, |i| &name[..i]);
+            spelled
+                .entry(key.clone())
+                .or_insert_with(|| name.to_owned());
+            key
+        };
+        let mut errors = Vec::new();
         let mut logo_file = None;
         if content_type.starts_with("multipart/form-data") {
             let mut multipart = Multipart::from_request(request, state).await.map_err(|e| {
@@ -81,34 +156,50 @@ impl<S: Send + Sync> FromRequest<S> for CompanyForm {
             while let Some(field) = multipart.next_field().await.map_err(|e| {
                 ApiError::input(vec![format!("The multipart body could not be read: {e}")])
             })? {
-                let name = normalize(field.name().unwrap_or(""));
+                let raw_name = field.name().unwrap_or("").to_owned();
+                if let Err(e) = text_value("A field name", raw_name.as_bytes()) {
+                    errors.push(e);
+                    continue;
+                }
+                let name = spell(&raw_name);
                 if field.file_name().is_some() || name == "file" {
                     let file_name = field.file_name().map(str::to_owned);
                     let bytes = field
                         .bytes()
                         .await
                         .map_err(|e| ApiError::input(vec![e.to_string()]))?;
+                    if name != "file" {
+                        errors.push(format!("{}: the form's only file is File", raw_name.trim()));
+                        continue;
+                    }
+                    if file_name.as_deref().is_some_and(|n| n.contains('\0')) {
+                        errors.push(
+                            "File: the file name must not contain the NUL character (U+0000)"
+                                .into(),
+                        );
+                        continue;
+                    }
                     // An empty part is a form sent without a file.
                     if !bytes.is_empty() {
                         logo_file = Some(logo(file_name.as_deref(), &bytes)?);
                     }
                     continue;
                 }
-                let value = field
-                    .text()
+                let bytes = field
+                    .bytes()
                     .await
                     .map_err(|e| ApiError::input(vec![e.to_string()]))?;
-                fields.push((name, value));
+                match text_value(raw_name.trim(), &bytes) {
+                    Ok(value) => fields.push((name, value)),
+                    Err(e) => errors.push(e),
+                }
             }
         } else if content_type.starts_with("application/x-www-form-urlencoded") {
             let bytes = axum::body::Bytes::from_request(request, state)
                 .await
                 .map_err(|e| ApiError::input(vec![e.to_string()]))?;
-            let pairs: Vec<(String, String)> =
-                serde_urlencoded::from_bytes(&bytes).map_err(|e| {
-                    ApiError::input(vec![format!("The form body could not be read: {e}")])
-                })?;
-            fields.extend(pairs.into_iter().map(|(k, v)| (normalize(&k), v)));
+            let pairs = url_encoded_pairs(&bytes).map_err(ApiError::input)?;
+            fields.extend(pairs.into_iter().map(|(k, v)| (spell(&k), v)));
         } else {
             let super::json::JsonBody(value) =
                 super::json::JsonBody::<serde_json::Value>::from_request(request, state).await?;
@@ -126,12 +217,32 @@ impl<S: Send + Sync> FromRequest<S> for CompanyForm {
                         serde_json::Value::String(s) => s,
                         other => other.to_string(),
                     };
-                    fields.push((normalize(k), text));
+                    fields.push((spell(k), text));
                 }
             }
         }
+        let mut counts: HashMap<&str, usize> = HashMap::new();
+        for (key, _) in &fields {
+            *counts.entry(key.as_str()).or_default() += 1;
+        }
+        let mut repeated: Vec<&str> = counts
+            .into_iter()
+            .filter(|(_, n)| *n > MAX_LIST_LENGTH)
+            .map(|(key, _)| key)
+            .collect();
+        repeated.sort_unstable();
+        for key in repeated {
+            errors.push(format!(
+                "{}: a field may be repeated at most {MAX_LIST_LENGTH} times",
+                spelled.get(key).map_or(key, String::as_str)
+            ));
+        }
+        if !errors.is_empty() {
+            return Err(ApiError::input(errors));
+        }
         Ok(Self {
             fields,
+            spelled,
             logo: logo_file,
         })
     }
@@ -162,6 +273,11 @@ impl CompanyForm {
     fn has(&self, key: &str) -> bool {
         self.fields.iter().any(|(k, _)| k == key)
     }
+
+    /// `key` as the client spelled it.
+    fn spelled<'a>(&'a self, key: &'a str) -> &'a str {
+        self.spelled.get(key).map_or(key, String::as_str)
+    }
 }
 
 /// The fields of `PUT /api/companies/limited`, lower-cased: a company's profile without its
@@ -178,8 +294,11 @@ pub const LIMITED_FIELDS: [&str; 9] = [
     "timezoneid",
 ];
 
-/// The company form's fields as the contract spells them, for messages.
-const FORM_FIELDS: [&str; 30] = [
+/// The company form's fields as the contract spells them, for messages: those of create and
+/// update together (create alone has `BaseManHour` and `BaseManHourCost`, update alone
+/// `LogoUrl`; both are taken by both), and `IsReseller`, with which a reseller creates a
+/// reseller under it.
+const FORM_FIELDS: [&str; 31] = [
     "Name",
     "Description",
     "IndustryResourceId",
@@ -210,14 +329,46 @@ const FORM_FIELDS: [&str; 30] = [
     "TimeFormat",
     "CallBackNumberBookingCount",
     "Tags",
+    "IsReseller",
 ];
+
+/// Every field of the form that is not one of `purpose`'s, by name.
+fn unknown_fields(form: &CompanyForm, purpose: Purpose) -> Vec<String> {
+    let mut errors: Vec<String> = Vec::new();
+    for (key, _) in &form.fields {
+        let known = FORM_FIELDS.iter().any(|f| f.eq_ignore_ascii_case(key))
+            || (purpose == Purpose::Limited && key == "resourceid");
+        if known {
+            continue;
+        }
+        let name = form.spelled(key);
+        let error = match key.as_str() {
+            "parentcompanyresourceid" => format!(
+                "{name} is not a field of the company form: a company is created under the caller's company, or under the reseller named by X-KEEPNET-Company-Id, and stays there"
+            ),
+            "resourceid" => {
+                format!("{name} is not a field of this form: the company is the one in the path")
+            }
+            _ => format!(
+                "{name} is not a field of the company form, whose fields are: {}, File",
+                FORM_FIELDS.join(", ")
+            ),
+        };
+        if !errors.contains(&error) {
+            errors.push(error);
+        }
+    }
+    errors
+}
 
 /// The limited form's company id, once the form is checked: every field one of
 /// [`LIMITED_FIELDS`] (or the logo file), and the four the contract requires present.
 pub fn limited_resource_id(form: &CompanyForm) -> Result<String, ApiError> {
-    let mut errors: Vec<String> = Vec::new();
+    let mut errors: Vec<String> = unknown_fields(form, Purpose::Limited);
     for (key, _) in &form.fields {
-        if LIMITED_FIELDS.contains(&key.as_str()) {
+        if LIMITED_FIELDS.contains(&key.as_str())
+            || !FORM_FIELDS.iter().any(|f| f.eq_ignore_ascii_case(key))
+        {
             continue;
         }
         let label = FORM_FIELDS
@@ -254,10 +405,11 @@ pub async fn details(
     state: &AppState,
     form: &CompanyForm,
     base: CompanyDetails,
-    creating: bool,
+    purpose: Purpose,
 ) -> Result<CompanyDetails, ApiError> {
+    let creating = purpose == Purpose::Create;
     let mut d = base;
-    let mut errors = Vec::new();
+    let mut errors = unknown_fields(form, purpose);
 
     let text = |key: &str,
                 label: &str,
@@ -505,6 +657,18 @@ pub async fn details(
         errors.push("LicenseEndDate must not be before LicenseStartDate".into());
     }
     // Both are sets: a repeated value is one value, not a conflict.
+    for (key, label) in [
+        (
+            "licensemoduleresourceidarray",
+            "LicenseModuleResourceIdArray",
+        ),
+        ("tags", "Tags"),
+        ("companygroupresourceidarray", "CompanyGroupResourceIdArray"),
+    ] {
+        if form.all(key).len() > MAX_LIST_LENGTH {
+            errors.push(format!("{label} may have at most {MAX_LIST_LENGTH} values"));
+        }
+    }
     if form.has("licensemoduleresourceidarray") {
         d.license_modules = form.all("licensemoduleresourceidarray");
         d.license_modules.sort();
@@ -547,4 +711,28 @@ fn parse_date(v: &str) -> Option<i64> {
 /// Checks the form's references against the seeded reference data.
 async fn check_references(state: &AppState, d: &CompanyDetails) -> Result<Vec<String>, ApiError> {
     Ok(state.store.company_reference_problems(d).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_encoded_values_are_strict_utf8_without_nul() {
+        assert_eq!(
+            url_encoded_pairs(b"Name=Caf%C3%A9+Bar&Tags=a&Tags=b").expect("text"),
+            [
+                ("Name".to_owned(), "Café Bar".to_owned()),
+                ("Tags".to_owned(), "a".to_owned()),
+                ("Tags".to_owned(), "b".to_owned())
+            ]
+        );
+        assert_eq!(
+            url_encoded_pairs(b"Name=%FF%FEx&Address=a%00b").expect_err("refused"),
+            [
+                "Name must be UTF-8 text",
+                "Address must not contain the NUL character (U+0000)"
+            ]
+        );
+    }
 }

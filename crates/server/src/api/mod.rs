@@ -11,3 +11,4 @@ pub mod permissions;
 pub mod reference;
 pub mod roles;
 pub mod system_users;
+pub mod url;
