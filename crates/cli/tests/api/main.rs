@@ -24,5 +24,6 @@ mod replicas;
 mod reseller_flow;
 mod revocation;
 mod roles;
+mod slow_clients;
 mod system_users;
 mod token;
