@@ -1,6 +1,7 @@
 //! Slow, idle and too many clients, over real TCP: heads that never finish and bodies that
 //! stall are dropped after their timeouts while other clients are served, idle keep-alive
-//! connections close, and the connection caps close connections beyond them at once.
+//! connections close, the connection caps close connections beyond them at once, and shutdown
+//! still waits for a request in flight.
 //!
 //! Every test connection comes from the loopback; a client socket bound to 127.0.0.2 (or .3,
 //! …) before connecting is another peer address as far as the server is concerned.
@@ -424,4 +425,60 @@ async fn connections_beyond_the_overall_cap_are_closed_at_once() {
     for stream in &mut held {
         healthz_on(stream).await;
     }
+}
+
+#[tokio::test]
+async fn shutdown_waits_for_a_request_in_flight_and_closes_idle_connections() {
+    let app = TestApp::spawn().await;
+    let addr = app.addr;
+    let form = format!(
+        "grant_type=client_credentials&client_id={}&client_secret={}",
+        app.initial.client_id, app.initial.client_secret
+    );
+    let (first, rest) = form.split_at(10);
+
+    let mut idle = connect_from(Ipv4Addr::LOCALHOST, addr).await;
+    healthz_on(&mut idle).await;
+
+    // A token request whose body is still on its way when shutdown begins.
+    let mut in_flight = connect_from(Ipv4Addr::LOCALHOST, addr).await;
+    let head = format!(
+        "POST /connect/token HTTP/1.1\r\nHost: x\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{first}",
+        form.len()
+    );
+    in_flight
+        .write_all(head.as_bytes())
+        .await
+        .expect("send head");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    let stopping = tokio::spawn(app.stop());
+    // The idle connection closes, and no new connection is taken.
+    read_until_closed(&mut idle, Duration::from_secs(10))
+        .await
+        .expect("shutdown closes an idle keep-alive connection");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while TcpStream::connect(addr).await.is_ok() {
+        assert!(
+            Instant::now() < deadline,
+            "still accepting 10 s after shutdown began"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(!stopping.is_finished(), "stopped with a request in flight");
+
+    in_flight
+        .write_all(rest.as_bytes())
+        .await
+        .expect("send the rest of the body");
+    let (status, body) = read_response(&mut in_flight)
+        .await
+        .expect("the request in flight is answered");
+    assert!(status.starts_with("HTTP/1.1 200"), "{status}: {body}");
+    assert!(body.contains("access_token"), "{body}");
+    tokio::time::timeout(Duration::from_secs(10), stopping)
+        .await
+        .expect("the server stops once the request is answered")
+        .expect("server task");
 }
