@@ -44,6 +44,7 @@ result_statuses! {
     Forbidden           => "FORBIDDEN",             403, "You do not have permission to perform this action";
     NotFound            => "NOT_FOUND",             404, "The requested resource was not found";
     MethodNotAllowed    => "METHOD_NOT_ALLOWED",    405, "This method is not allowed on this resource";
+    RequestTimeout      => "REQUEST_TIMEOUT",       408, "The request body did not arrive in time";
     Conflict            => "CONFLICT",              409, "The request conflicts with the current state of the resource";
     PayloadTooLarge     => "PAYLOAD_TOO_LARGE",     413, "The request body is too large";
     UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE", 415, "Unsupported content type: send application/json";

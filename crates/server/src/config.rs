@@ -70,6 +70,30 @@ pub struct Config {
     /// and the burst. Every attempt costs an Argon2 hash.
     pub rate_limit_sign_in_per_second: u32,
     pub rate_limit_sign_in_burst: u32,
+    /// Seconds within which a request head (request line and headers) must arrive in full,
+    /// counted from the accept for a connection's first request and from the first byte of
+    /// every later one. Real clients send a head in one write; 10 s leaves room for a lossy
+    /// mobile link while bounding how long a client that never finishes its head holds a
+    /// connection and its file descriptor.
+    pub http_header_read_timeout_seconds: u64,
+    /// Seconds within which a request body must arrive in full, counted from its head. The
+    /// largest body the API takes is 2 MiB, so 30 s asks for about 70 KB/s; a body that stalls
+    /// or trickles in more slowly is cut off, answered `408` and its connection closed.
+    pub http_body_read_timeout_seconds: u64,
+    /// Seconds a keep-alive connection may wait for its next request (an HTTP/2 connection:
+    /// with no stream open). Longer than the 60 s idle timeout of common load balancers, so
+    /// that the balancer closes an idle pooled connection first and never sends a request on
+    /// one that Latchkey is closing at the same moment.
+    pub http_keep_alive_idle_seconds: u64,
+    /// The most connections served at once; further ones are closed right after accept.
+    /// Lowered at start to what the descriptor limit allows after a reserve for the database
+    /// pool and files, so that connections can never exhaust the descriptors the server needs.
+    pub http_max_connections: u32,
+    /// The most connections at once from one TCP peer address (0 = no cap). Peers in
+    /// `trusted_proxies` are exempt: behind a proxy every connection comes from its address,
+    /// and the proxy, not each client, is what connects. 256 is far above what a browser or an
+    /// integration opens, and below what lets one host fill `http_max_connections` alone.
+    pub http_max_connections_per_address: u32,
 }
 
 impl std::fmt::Debug for Config {
@@ -130,6 +154,11 @@ impl Default for Config {
             bootstrap_admin_email: "admin@localhost".into(),
             rate_limit_sign_in_per_second: 1,
             rate_limit_sign_in_burst: 10,
+            http_header_read_timeout_seconds: 10,
+            http_body_read_timeout_seconds: 30,
+            http_keep_alive_idle_seconds: 75,
+            http_max_connections: 10_000,
+            http_max_connections_per_address: 256,
         }
     }
 }
@@ -215,6 +244,29 @@ impl Config {
         anyhow::ensure!(
             self.change_poll_ms >= 50,
             "change_poll_ms must be at least 50"
+        );
+        for (name, seconds) in [
+            (
+                "http_header_read_timeout_seconds",
+                self.http_header_read_timeout_seconds,
+            ),
+            (
+                "http_body_read_timeout_seconds",
+                self.http_body_read_timeout_seconds,
+            ),
+            (
+                "http_keep_alive_idle_seconds",
+                self.http_keep_alive_idle_seconds,
+            ),
+        ] {
+            anyhow::ensure!(
+                (1..=3600).contains(&seconds),
+                "{name} must be between 1 and 3600"
+            );
+        }
+        anyhow::ensure!(
+            self.http_max_connections > 0,
+            "http_max_connections must be at least 1"
         );
         self.issuer = self.issuer.trim_end_matches('/').to_owned();
         self.public_url = self.public_url.trim().trim_end_matches('/').to_owned();

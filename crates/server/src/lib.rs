@@ -8,6 +8,8 @@
 //!   [`auth::bearer`] before its handler in [`api`] runs; failures become the envelope in
 //!   [`error`].
 //! - [`ops`] serves `/healthz`, `/readyz` and `/metrics`.
+//! - [`listener`] accepts connections and keeps slow, idle and too many clients from holding
+//!   them.
 
 pub mod api;
 pub mod auth;
@@ -18,6 +20,7 @@ pub mod crypto;
 pub mod discovery;
 pub mod docs;
 pub mod error;
+pub mod listener;
 pub mod mail;
 pub mod openapi;
 pub mod ops;
@@ -59,6 +62,7 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     state: AppState,
+    limits: listener::Limits,
     /// Set when this start created the initial tenancy.
     pub initial_credentials: Option<std::path::PathBuf>,
     /// Set when this start created the first administrator: the file with their link.
@@ -70,6 +74,25 @@ impl Application {
         std::fs::create_dir_all(&config.data_dir).with_context(|| {
             format!("creating the data directory {}", config.data_dir.display())
         })?;
+        let descriptors = match listener::raise_descriptor_limit() {
+            Ok((before, after)) => {
+                tracing::info!(before, after, "open file limit");
+                after
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read or raise the open file limit");
+                1024
+            }
+        };
+        let limits = listener::Limits::new(&config, descriptors);
+        if limits.max_connections < config.http_max_connections as usize {
+            tracing::warn!(
+                configured = config.http_max_connections,
+                allowed = limits.max_connections,
+                open_file_limit = descriptors,
+                "http_max_connections lowered to fit the open file limit"
+            );
+        }
         let listener = TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("binding {}", config.listen))?;
@@ -155,6 +178,7 @@ impl Application {
             listener,
             router,
             state,
+            limits,
             initial_credentials: first_start.as_ref().map(|f| f.credentials.clone()),
             initial_admin_link: first_start.map(|f| f.admin_link),
         })
@@ -183,15 +207,10 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let watcher = tokio::spawn(watch_for_changes(self.state.clone()));
-        let service = self
-            .router
-            .into_make_service_with_connect_info::<SocketAddr>();
-        let served = axum::serve(self.listener, service)
-            .with_graceful_shutdown(shutdown)
-            .await;
+        listener::serve(self.listener, self.router, self.limits, shutdown).await;
         watcher.abort();
         self.state.store.close().await;
-        served.context("serving HTTP")
+        Ok(())
     }
 }
 
@@ -240,6 +259,7 @@ fn router(table: Vec<routes::ApiRoute>, state: AppState) -> Router {
         .merge(docs::router())
         .merge(console::router(console_api))
         .merge(api)
+        .layer(axum::middleware::from_fn(listener::answer_body_timeouts))
         .layer(axum::middleware::from_fn(ops::record))
         .layer(
             TraceLayer::new_for_http()

@@ -28,5 +28,6 @@ mod roles;
 mod schemathesis;
 mod search_properties;
 mod signing_keys;
+mod slow_clients;
 mod system_users;
 mod token;
