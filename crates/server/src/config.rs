@@ -163,6 +163,14 @@ impl Default for Config {
     }
 }
 
+/// The names of the settings, as the file and `LATCHKEY_<KEY>` spell them (lower case).
+fn known_keys() -> Vec<String> {
+    serde_json::to_value(Config::default())
+        .ok()
+        .and_then(|v| v.as_object().map(|o| o.keys().cloned().collect()))
+        .unwrap_or_default()
+}
+
 /// Keys that may be given as `LATCHKEY_<KEY>_FILE`, holding the value in a file.
 const FILE_KEYS: &[&str] = &["database_url", "master_key", "smtp_url"];
 
@@ -182,10 +190,18 @@ impl Config {
             );
             figment = figment.merge(Toml::file(file));
         }
+        // Only variables that name a setting: the others are reported by `unknown_env_keys`
+        // and ignored, so that a variable of another tool (`LATCHKEY_BIN` in a script) does
+        // not stop the server.
+        let known = known_keys();
         figment = figment.merge(
             Env::prefixed("LATCHKEY_")
                 .ignore(&["CONFIG"])
-                .filter(|k| !k.as_str().ends_with("_FILE") && !k.as_str().starts_with("TEST_")),
+                .filter(move |k| {
+                    known
+                        .iter()
+                        .any(|known| k.as_str().eq_ignore_ascii_case(known))
+                }),
         );
         for key in FILE_KEYS {
             let var = format!("LATCHKEY_{}_FILE", key.to_ascii_uppercase());
@@ -205,10 +221,7 @@ impl Config {
 
     /// `LATCHKEY_*` variables that name no setting.
     pub fn unknown_env_keys() -> Vec<String> {
-        let known = serde_json::to_value(Config::default())
-            .ok()
-            .and_then(|v| v.as_object().map(|o| o.keys().cloned().collect::<Vec<_>>()))
-            .unwrap_or_default();
+        let known = known_keys();
         std::env::vars()
             .filter_map(|(k, _)| k.strip_prefix("LATCHKEY_").map(str::to_ascii_lowercase))
             .filter(|k| k != "config" && !k.starts_with("test_"))

@@ -21,12 +21,17 @@ struct Running {
 
 /// Starts `latchkey serve` and waits for its "listening" log line.
 async fn serve(data_dir: &Path, database_url: &str) -> Running {
+    serve_with_env(data_dir, database_url, &[]).await
+}
+
+async fn serve_with_env(data_dir: &Path, database_url: &str, env: &[(&str, &str)]) -> Running {
     let mut child = Command::new(binary())
         .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
         .arg(data_dir)
         .arg("--database-url")
         .arg(database_url)
         .env_remove("LATCHKEY_CONFIG")
+        .envs(env.iter().copied())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .kill_on_drop(true)
@@ -146,4 +151,30 @@ async fn first_start_writes_credentials_once_and_never_logs_the_secret() {
     let log = terminate(running).await;
     assert_eq!(std::fs::read(&file).expect("read"), before);
     assert!(!log.iter().any(|l| l.contains("first start")), "{log:?}");
+}
+
+#[tokio::test]
+async fn an_unknown_setting_in_the_environment_is_reported_and_ignored() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = fresh_database_url(dir.path()).await;
+    let running = serve_with_env(
+        &dir.path().join("data"),
+        &url,
+        &[
+            ("LATCHKEY_NO_SUCH_SETTING", "1"),
+            ("LATCHKEY_TOKEN_LIFETIME_SECONDS", "600"),
+        ],
+    )
+    .await;
+    let log = terminate(running).await;
+    assert!(
+        log.iter()
+            .any(|l| l.contains("unknown setting") && l.contains("LATCHKEY_NO_SUCH_SETTING")),
+        "{log:?}"
+    );
+    assert!(
+        log.iter()
+            .any(|l| l.contains("starting") && l.contains("token_lifetime_seconds: 600")),
+        "known settings still apply: {log:?}"
+    );
 }
