@@ -398,21 +398,7 @@ async fn lists_are_capped_and_the_cap_is_named() {
     let token = app.reseller_token().await;
     let r = reference(&app, &token).await;
     let acme = api_create_company(&app, &token, &r, "Acme").await;
-    let group = expect_data(
-        call(
-            &app,
-            Method::POST,
-            "/api/company-groups",
-            &token,
-            None,
-            Some(json!({"name": "G", "companyResourceIdArray": [acme]})),
-        )
-        .await,
-    )
-    .await["resourceId"]
-        .as_str()
-        .expect("id")
-        .to_owned();
+    let group = crate::helpers::create_group(&app, &token, "G", &[&acme]).await;
 
     // 200,000 Include values: "too many SQL variables" on both stores before.
     let huge = vec!["acme"; 200_000].join(",");

@@ -143,3 +143,22 @@ pub async fn api_create_client(
         secret,
     )
 }
+
+/// Creates a company group of the caller's company through the API; returns its resource id.
+pub async fn create_group(app: &TestApp, token: &str, name: &str, members: &[&str]) -> String {
+    expect_data(
+        call(
+            app,
+            reqwest::Method::POST,
+            "/api/company-groups",
+            token,
+            None,
+            Some(serde_json::json!({"name": name, "companyResourceIdArray": members})),
+        )
+        .await,
+    )
+    .await["resourceId"]
+        .as_str()
+        .expect("group id")
+        .to_owned()
+}

@@ -20,19 +20,7 @@ async fn schemathesis_finds_no_server_error_and_no_schema_mismatch() {
     let customer = create_company(&app, "Customer", Some(&mine), false);
     let reseller = create_company(&app, "Sub-reseller", Some(&mine), true);
     let mut known = vec![customer.clone(), reseller];
-    let group = expect_data(
-        call(
-            &app,
-            Method::POST,
-            "/api/company-groups",
-            &token,
-            None,
-            Some(json!({"name": "Group", "companyResourceIdArray": [customer]})),
-        )
-        .await,
-    )
-    .await;
-    known.push(group["resourceId"].as_str().expect("group").to_owned());
+    known.push(crate::helpers::create_group(&app, &token, "Group", &[&customer]).await);
     let role = expect_data(
         call(
             &app,

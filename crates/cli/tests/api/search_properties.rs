@@ -296,21 +296,7 @@ fn any_search_request_is_answered_with_the_envelope_never_a_server_error() {
         let acme = create_company(&app, "Acme 100% _real_", Some(&mine), false);
         create_company(&app, "O'Brien \"Quoted\" \\ Ltd", Some(&mine), true);
         create_company(&app, "École ЖØ 漢🙂", Some(&mine), false);
-        let group = expect_data(
-            call(
-                &app,
-                Method::POST,
-                "/api/company-groups",
-                &token,
-                None,
-                Some(json!({"name": "Group, one", "companyResourceIdArray": [acme]})),
-            )
-            .await,
-        )
-        .await["resourceId"]
-            .as_str()
-            .expect("group")
-            .to_owned();
+        let group = crate::helpers::create_group(&app, &token, "Group, one", &[&acme]).await;
         app.admin(
             crate::helpers::binary(),
             &[
