@@ -131,7 +131,9 @@ pub enum KeysCommand {
     /// JWKS within change_poll_ms. Revoking the active key rotates to a fresh key in the same
     /// step, so servers keep signing; every token of the revoked key stops working.
     Revoke {
-        /// The key's kid, as `keys list` shows it.
+        /// The key's kid, as `keys list` shows it. A kid is a base64url thumbprint and may
+        /// begin with `-`, so it is taken as a value even then.
+        #[arg(allow_hyphen_values = true)]
         kid: String,
         /// The replacement's algorithm when the active key is revoked: ES256, RS256 or EdDSA
         /// [default: the configured signing_algorithm].

@@ -372,6 +372,13 @@ async fn revoking_an_unknown_kid_fails_and_changes_nothing() {
         "{}",
         out.stderr
     );
+    // Thumbprints are base64url and may begin with '-': still a kid, not an option.
+    let out = app.admin(binary(), &["keys", "revoke", "-I0nly-a-kid"]);
+    assert!(
+        out.stderr.contains("no signing key with kid -I0nly-a-kid"),
+        "{}",
+        out.stderr
+    );
     assert_eq!(await_listed_kids(&app, &[&kid]).await[0]["state"], "active");
     assert_eq!(app.companies_my(&token).await.status(), 200);
     assert_eq!(jwks_kids(&app).await, vec![kid]);
