@@ -16,7 +16,7 @@ use latchkey_proto::search::SearchRequest;
 use crate::companies::{company_ref, reach_condition};
 use crate::error::OnUnique;
 use crate::meta::{CLIENTS_REVISION, bump};
-use crate::search::{Compiled, Field, Kind, Params, SearchSpec, compile};
+use crate::search::{Compiled, Field, Kind, Params, SearchQuery, SearchSpec};
 use crate::{Store, StoreError, flag};
 
 /// Client status: the contract's `statusId`.
@@ -456,11 +456,9 @@ impl Store {
         reach: &Reach,
         request: &SearchRequest,
     ) -> Result<(Vec<ClientSearchRow>, i64, Compiled), StoreError> {
-        let (sql, count_sql, params, compiled) = client_search_sql(self.backend, reach, request)?;
-        let (rows, total) = self
-            .fetch_page(&params, &sql, &count_sql, &compiled, client_search_row)
-            .await?;
-        Ok((rows, total, compiled))
+        client_search(self.backend, reach, request)?
+            .page(self)
+            .await
     }
 
     /// The rows of an export, streamed: memory stays constant however many match.
@@ -472,9 +470,7 @@ impl Store {
         impl futures_core::Stream<Item = Result<ClientSearchRow, StoreError>> + Send + 'static,
         StoreError,
     > {
-        let (sql, _, params, compiled) = client_search_sql(self.backend, reach, request)?;
-        let sql = format!("{sql}{}", compiled.limit_offset());
-        Ok(self.stream_rows(params, sql, client_search_row))
+        Ok(client_search(self.backend, reach, request)?.stream(self))
     }
 
     /// Keys of the roles named by `resource_ids` if every one is available to `company`;
@@ -501,25 +497,26 @@ impl Store {
     }
 }
 
-fn client_search_sql(
+/// The client search within `reach`.
+fn client_search(
     backend: crate::Backend,
     reach: &Reach,
     request: &SearchRequest,
-) -> Result<(String, String, Params, Compiled), StoreError> {
+) -> Result<SearchQuery<ClientSearchRow>, StoreError> {
     let mut params = Params::new(backend);
     let within = reach_condition(reach, "c.path", &mut params);
-    let compiled = compile(&CLIENT_SEARCH, request, &mut params).map_err(StoreError::Invalid)?;
-    let from = format!(
-        "FROM api_clients a JOIN companies c ON c.id = a.company_id WHERE {within} AND {}",
-        compiled.condition
-    );
-    let sql = format!(
-        "SELECT a.resource_id, a.name, a.client_id, a.create_time, a.status_id, COUNT(*) OVER () AS total_count \
-         {from} ORDER BY {}",
-        compiled.order_by
-    );
-    let count = format!("SELECT COUNT(*) AS n {from}");
-    Ok((sql, count, params, compiled))
+    SearchQuery::new(
+        &CLIENT_SEARCH,
+        request,
+        params,
+        "SELECT a.resource_id, a.name, a.client_id, a.create_time, a.status_id",
+        |condition| {
+            format!(
+                "FROM api_clients a JOIN companies c ON c.id = a.company_id WHERE {within} AND {condition}"
+            )
+        },
+        client_search_row,
+    )
 }
 
 fn client_search_row(row: &AnyRow) -> Result<ClientSearchRow, StoreError> {

@@ -10,7 +10,7 @@ use sqlx::any::AnyRow;
 
 use crate::companies::reach_condition;
 use crate::meta::{CLIENTS_REVISION, bump};
-use crate::search::{Compiled, Field, Kind, Params, SearchSpec, compile};
+use crate::search::{Compiled, Field, Kind, Params, SearchQuery, SearchSpec};
 use crate::{Store, StoreError, flag};
 
 /// A group as a reach-scoped read found it. Only this crate builds one (`non_exhaustive`), so a
@@ -71,11 +71,11 @@ pub const GROUP_COMPANY_SEARCH: SearchSpec = SearchSpec {
     tiebreak: "c.id",
 };
 
-const GROUP_SELECT: &str = "SELECT g.id AS group_key, g.resource_id AS group_resource_id, g.name AS group_name, \
+const GROUP_SELECT_COLUMNS: &str = "SELECT g.id AS group_key, g.resource_id AS group_resource_id, g.name AS group_name, \
     g.create_time AS group_create_time, \
     (SELECT COUNT(*) FROM company_group_members m WHERE m.group_id = g.id) AS company_count, \
-    c.id, c.resource_id, c.name, c.path, c.is_reseller \
-    FROM company_groups g JOIN companies c ON c.id = g.owner_company_id";
+    c.id, c.resource_id, c.name, c.path, c.is_reseller";
+const GROUP_FROM: &str = "FROM company_groups g JOIN companies c ON c.id = g.owner_company_id";
 
 fn group_row(r: &AnyRow) -> Result<GroupRow, StoreError> {
     Ok(GroupRow {
@@ -129,7 +129,8 @@ impl Store {
         let mut params = Params::new(self.backend);
         let id = params.text(group.as_str());
         let within = reach_condition(reach, "c.path", &mut params);
-        let sql = format!("{GROUP_SELECT} WHERE g.resource_id = {id} AND {within}");
+        let sql =
+            format!("{GROUP_SELECT_COLUMNS} {GROUP_FROM} WHERE g.resource_id = {id} AND {within}");
         let row = params
             .apply(sqlx::query(&sql))
             .fetch_optional(self.pool())
@@ -141,7 +142,9 @@ impl Store {
     pub async fn groups(&self, reach: &Reach) -> Result<Vec<GroupRow>, StoreError> {
         let mut params = Params::new(self.backend);
         let within = reach_condition(reach, "c.path", &mut params);
-        let sql = format!("{GROUP_SELECT} WHERE {within} ORDER BY g.create_time DESC, g.id DESC");
+        let sql = format!(
+            "{GROUP_SELECT_COLUMNS} {GROUP_FROM} WHERE {within} ORDER BY g.create_time DESC, g.id DESC"
+        );
         params
             .apply(sqlx::query(&sql))
             .fetch_all(self.pool())
@@ -230,22 +233,12 @@ impl Store {
         ancestors_of: Option<&CompanyRef>,
         request: &SearchRequest,
     ) -> Result<(Vec<GroupRow>, i64, Compiled), StoreError> {
-        let (condition, params, compiled) =
-            group_search_sql(self.backend, owners, ancestors_of, request)?;
-        let count = format!(
-            "SELECT COUNT(*) AS n FROM company_groups g JOIN companies c ON c.id = g.owner_company_id WHERE {condition}"
-        );
-        let sql = format!(
-            "{GROUP_SELECT} WHERE {condition} ORDER BY {}",
-            compiled.order_by
-        );
-        let (rows, total) = self
-            .fetch_page(&params, &sql, &count, &compiled, group_row)
-            .await?;
-        Ok((rows, total, compiled))
+        group_search(self.backend, owners, ancestors_of, request)?
+            .page(self)
+            .await
     }
 
-    /// All matching groups, streamed (exports, bulk deletion by filter).
+    /// All matching groups, streamed (exports).
     pub fn export_groups(
         &self,
         owners: &Reach,
@@ -254,13 +247,7 @@ impl Store {
         impl futures_core::Stream<Item = Result<GroupRow, StoreError>> + Send + 'static,
         StoreError,
     > {
-        let (condition, params, compiled) = group_search_sql(self.backend, owners, None, request)?;
-        let sql = format!(
-            "{GROUP_SELECT} WHERE {condition} ORDER BY {}{}",
-            compiled.order_by,
-            compiled.limit_offset()
-        );
-        Ok(self.stream_rows(params, sql, group_row))
+        Ok(group_search(self.backend, owners, None, request)?.stream(self))
     }
 
     /// Every group owned inside `owners` that matches `filter`, unpaged (bulk deletion).
@@ -273,18 +260,9 @@ impl Store {
             filter,
             ..Default::default()
         };
-        let (condition, params, compiled) = group_search_sql(self.backend, owners, None, &request)?;
-        let sql = format!(
-            "{GROUP_SELECT} WHERE {condition} ORDER BY {}",
-            compiled.order_by
-        );
-        params
-            .apply(sqlx::query(&sql))
-            .fetch_all(self.pool())
-            .await?
-            .iter()
-            .map(group_row)
-            .collect()
+        group_search(self.backend, owners, None, &request)?
+            .all(self)
+            .await
     }
 
     /// The member companies of a group, one page.
@@ -309,16 +287,15 @@ impl Store {
             .collect::<Result<_, _>>()?)
     }
 
+    /// The member companies of a group, one page.
     pub async fn search_group_companies(
         &self,
         group: &GroupRow,
         request: &SearchRequest,
     ) -> Result<(Vec<GroupCompanyRow>, i64, Compiled), StoreError> {
-        let (sql, count, params, compiled) = group_company_sql(self.backend, group, request)?;
-        let (rows, total) = self
-            .fetch_page(&params, &sql, &count, &compiled, group_company_row)
-            .await?;
-        Ok((rows, total, compiled))
+        group_company_search(self.backend, group, request)?
+            .page(self)
+            .await
     }
 
     /// The member companies of a group, streamed for export.
@@ -330,40 +307,33 @@ impl Store {
         impl futures_core::Stream<Item = Result<GroupCompanyRow, StoreError>> + Send + 'static,
         StoreError,
     > {
-        let (sql, _, params, compiled) = group_company_sql(self.backend, group, request)?;
-        let sql = format!("{sql}{}", compiled.limit_offset());
-        Ok(self.stream_rows(params, sql, group_company_row))
+        Ok(group_company_search(self.backend, group, request)?.stream(self))
     }
 }
 
-/// The page query (without `LIMIT`) and the count query of a group's members.
-fn group_company_sql(
+/// The search over a group's member companies.
+fn group_company_search(
     backend: crate::Backend,
     group: &GroupRow,
     request: &SearchRequest,
-) -> Result<(String, String, Params, Compiled), StoreError> {
+) -> Result<SearchQuery<GroupCompanyRow>, StoreError> {
     let mut params = Params::new(backend);
     let g = params.int(group.key);
-    let compiled =
-        compile(&GROUP_COMPANY_SEARCH, request, &mut params).map_err(StoreError::Invalid)?;
-    let from = format!(
-        "FROM companies c JOIN company_group_members m ON m.company_id = c.id WHERE m.group_id = {g} AND {}",
-        compiled.condition
-    );
-    let sql = format!(
+    SearchQuery::new(
+        &GROUP_COMPANY_SEARCH,
+        request,
+        params,
         "SELECT c.resource_id, c.name, c.industry_resource_id, c.license_type_resource_id, c.is_number_of_users_limited, \
          c.number_of_users, c.license_end_date, c.create_time, c.status_id, \
          (SELECT l.name FROM lookups l WHERE l.resource_id = c.industry_resource_id) AS industry_name, \
-         (SELECT l.name FROM lookups l WHERE l.resource_id = c.license_type_resource_id) AS license_type_name \
-         {from} ORDER BY {}",
-        compiled.order_by
-    );
-    Ok((
-        sql,
-        format!("SELECT COUNT(*) AS n {from}"),
-        params,
-        compiled,
-    ))
+         (SELECT l.name FROM lookups l WHERE l.resource_id = c.license_type_resource_id) AS license_type_name",
+        |condition| {
+            format!(
+                "FROM companies c JOIN company_group_members m ON m.company_id = c.id WHERE m.group_id = {g} AND {condition}"
+            )
+        },
+        group_company_row,
+    )
 }
 
 fn group_company_row(r: &AnyRow) -> Result<GroupCompanyRow, StoreError> {
@@ -382,12 +352,14 @@ fn group_company_row(r: &AnyRow) -> Result<GroupCompanyRow, StoreError> {
     })
 }
 
-fn group_search_sql(
+/// The search over the groups owned inside `owners` (and, for `search-with-parent`, those of
+/// `ancestors_of`'s ancestors).
+fn group_search(
     backend: crate::Backend,
     owners: &Reach,
     ancestors_of: Option<&CompanyRef>,
     request: &SearchRequest,
-) -> Result<(String, Params, Compiled), StoreError> {
+) -> Result<SearchQuery<GroupRow>, StoreError> {
     let mut params = Params::new(backend);
     let mut within = reach_condition(owners, "c.path", &mut params);
     if let Some(company) = ancestors_of {
@@ -395,7 +367,12 @@ fn group_search_sql(
         let own = params.text(company.path.clone());
         within = format!("(({within}) OR substr({own}, 1, length(c.path)) = c.path)");
     }
-    let compiled = compile(&GROUP_SEARCH, request, &mut params).map_err(StoreError::Invalid)?;
-    let condition = format!("{within} AND {}", compiled.condition);
-    Ok((condition, params, compiled))
+    SearchQuery::new(
+        &GROUP_SEARCH,
+        request,
+        params,
+        GROUP_SELECT_COLUMNS,
+        |condition| format!("{GROUP_FROM} WHERE {within} AND {condition}"),
+        group_row,
+    )
 }

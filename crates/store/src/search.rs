@@ -197,44 +197,94 @@ impl Params {
     }
 }
 
-impl crate::Store {
-    /// One page of `sql` (a search's ordered `SELECT`, without `LIMIT`) and the total that
-    /// `count_sql` reports as `n`, both with `params`' binds.
-    pub(crate) async fn fetch_page<T>(
-        &self,
-        params: &Params,
-        sql: &str,
-        count_sql: &str,
-        compiled: &Compiled,
+/// One resource's search, compiled: what every `…/search`, `…/export` and `selectAll` bulk
+/// operation runs. A resource only says which rows it reads (`select`), from where and within
+/// which scope (`from`, ending in its `WHERE` with the scope condition), and how a row is read;
+/// paging, totals, streaming and the unpaged match are the same for all.
+pub(crate) struct SearchQuery<T> {
+    /// `SELECT <columns>`.
+    select: String,
+    /// `FROM … WHERE <scope> AND <the request's condition>`.
+    from: String,
+    params: Params,
+    compiled: Compiled,
+    row: fn(&AnyRow) -> Result<T, StoreError>,
+}
+
+impl<T: Send + 'static> SearchQuery<T> {
+    /// Compiles `request` against `spec`, then asks `from` for the `FROM … WHERE` clause given
+    /// the request's condition. `params` already holds the scope's binds.
+    pub(crate) fn new(
+        spec: &SearchSpec,
+        request: &SearchRequest,
+        mut params: Params,
+        select: impl Into<String>,
+        from: impl FnOnce(&str) -> String,
         row: fn(&AnyRow) -> Result<T, StoreError>,
-    ) -> Result<(Vec<T>, i64), StoreError> {
-        let total: i64 = params
-            .apply(sqlx::query(count_sql))
-            .fetch_one(self.pool())
-            .await?
-            .try_get("n")?;
-        let rows = params
-            .apply(sqlx::query(&format!("{sql}{}", compiled.limit_offset())))
-            .fetch_all(self.pool())
-            .await?;
-        Ok((rows.iter().map(row).collect::<Result<_, _>>()?, total))
+    ) -> Result<Self, StoreError> {
+        let compiled = compile(spec, request, &mut params).map_err(StoreError::Invalid)?;
+        Ok(Self {
+            select: select.into(),
+            from: from(&compiled.condition),
+            params,
+            compiled,
+            row,
+        })
     }
 
-    /// The rows of `sql` with `params`' binds, streamed (exports): memory stays constant however
-    /// many match.
-    pub(crate) fn stream_rows<T: Send + 'static>(
-        &self,
-        params: Params,
-        sql: String,
-        row: fn(&AnyRow) -> Result<T, StoreError>,
+    fn ordered(&self) -> String {
+        format!(
+            "{} {} ORDER BY {}",
+            self.select, self.from, self.compiled.order_by
+        )
+    }
+
+    /// One page and the total number of matches.
+    pub(crate) async fn page(
+        self,
+        store: &crate::Store,
+    ) -> Result<(Vec<T>, i64, Compiled), StoreError> {
+        let total: i64 = self
+            .params
+            .apply(sqlx::query(&format!("SELECT COUNT(*) AS n {}", self.from)))
+            .fetch_one(store.pool())
+            .await?
+            .try_get("n")?;
+        let sql = format!("{}{}", self.ordered(), self.compiled.limit_offset());
+        let rows = self
+            .params
+            .apply(sqlx::query(&sql))
+            .fetch_all(store.pool())
+            .await?;
+        let rows = rows.iter().map(self.row).collect::<Result<_, _>>()?;
+        Ok((rows, total, self.compiled))
+    }
+
+    /// The matches of an export (one page, or all with `reportAllPages`), streamed: memory
+    /// stays constant however many match.
+    pub(crate) fn stream(
+        self,
+        store: &crate::Store,
     ) -> impl futures_core::Stream<Item = Result<T, StoreError>> + Send + 'static {
-        let pool = self.pool().clone();
+        let sql = format!("{}{}", self.ordered(), self.compiled.limit_offset());
+        let (pool, params, row) = (store.pool().clone(), self.params, self.row);
         async_stream::try_stream! {
             let mut rows = params.apply(sqlx::query(&sql)).fetch(&pool);
             while let Some(r) = futures_util::TryStreamExt::try_next(&mut rows).await? {
                 yield row(&r)?;
             }
         }
+    }
+
+    /// Every match, unpaged: what a `selectAll` bulk operation covers.
+    pub(crate) async fn all(self, store: &crate::Store) -> Result<Vec<T>, StoreError> {
+        self.params
+            .apply(sqlx::query(&self.ordered()))
+            .fetch_all(store.pool())
+            .await?
+            .iter()
+            .map(self.row)
+            .collect()
     }
 }
 

@@ -25,7 +25,7 @@ use sqlx::{AnyConnection, Row};
 use crate::clients::RoleGrant;
 use crate::companies::{company_ref, reach_condition};
 use crate::error::OnUnique;
-use crate::search::{Compiled, Field, Kind, Params, SearchSpec, compile};
+use crate::search::{Compiled, Field, Kind, Params, SearchQuery, SearchSpec};
 use crate::{Backend, Store, StoreError, flag};
 
 pub use latchkey_domain::user::{STATUS_ACTIVE, STATUS_INACTIVE};
@@ -517,11 +517,7 @@ impl Store {
         reach: &Reach,
         request: &SearchRequest,
     ) -> Result<(Vec<UserSearchRow>, i64, Compiled), StoreError> {
-        let (sql, count_sql, params, compiled) = user_search_sql(self.backend, reach, request)?;
-        let (rows, total) = self
-            .fetch_page(&params, &sql, &count_sql, &compiled, search_row)
-            .await?;
-        Ok((rows, total, compiled))
+        user_search(self.backend, reach, request)?.page(self).await
     }
 
     /// The rows of an export, streamed: memory stays constant however many match.
@@ -533,9 +529,7 @@ impl Store {
         impl futures_core::Stream<Item = Result<UserSearchRow, StoreError>> + Send + 'static,
         StoreError,
     > {
-        let (sql, _, params, compiled) = user_search_sql(self.backend, reach, request)?;
-        let sql = format!("{sql}{}", compiled.limit_offset());
-        Ok(self.stream_rows(params, sql, search_row))
+        Ok(user_search(self.backend, reach, request)?.stream(self))
     }
 
     /// Every user in the reach that matches `filter`, unpaged (bulk deletion).
@@ -548,44 +542,36 @@ impl Store {
             filter,
             ..Default::default()
         };
-        let (sql, _, params, _) = user_search_sql(self.backend, reach, &request)?;
-        params
-            .apply(sqlx::query(&sql))
-            .fetch_all(self.pool())
-            .await?
-            .iter()
-            .map(search_row)
-            .collect()
+        user_search(self.backend, reach, &request)?.all(self).await
     }
 }
 
-/// The page query (without `LIMIT`) and the count query of a user search.
-fn user_search_sql(
+/// The user search within `reach`.
+fn user_search(
     backend: Backend,
     reach: &Reach,
     request: &SearchRequest,
-) -> Result<(String, String, Params, Compiled), StoreError> {
+) -> Result<SearchQuery<UserSearchRow>, StoreError> {
     let mut params = Params::new(backend);
     let within = reach_condition(reach, "c.path", &mut params);
-    let compiled = compile(&USER_SEARCH, request, &mut params).map_err(StoreError::Invalid)?;
-    let from = format!(
-        "FROM system_users u JOIN companies c ON c.id = u.company_id WHERE {within} AND {}",
-        compiled.condition
-    );
-    let sql = format!(
+    let select = format!(
         "SELECT u.id AS user_key, u.resource_id AS user_resource_id, u.first_name, u.last_name, u.email, \
          u.phone_number, u.status_id, u.create_time AS user_create_time, \
-         c.id, c.resource_id, c.name, c.path, c.is_reseller, c.is_root, {} \
-         {from} ORDER BY {}",
-        roles_column(backend),
-        compiled.order_by
+         c.id, c.resource_id, c.name, c.path, c.is_reseller, c.is_root, {}",
+        roles_column(backend)
     );
-    Ok((
-        sql,
-        format!("SELECT COUNT(*) AS n {from}"),
+    SearchQuery::new(
+        &USER_SEARCH,
+        request,
         params,
-        compiled,
-    ))
+        select,
+        |condition| {
+            format!(
+                "FROM system_users u JOIN companies c ON c.id = u.company_id WHERE {within} AND {condition}"
+            )
+        },
+        search_row,
+    )
 }
 
 /// Passwords, one-time links and sign-in bookkeeping.
