@@ -6,11 +6,12 @@ use latchkey_domain::ids::ResourceId;
 use latchkey_domain::role::BuiltInRole;
 use latchkey_domain::time::now_millis;
 use latchkey_proto::search::SearchRequest;
+use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 use crate::companies::{company_ref, reach_condition};
 use crate::meta::{CLIENTS_REVISION, bump};
-use crate::search::{Compiled, Field, Kind, Params, SearchSpec, compile};
+use crate::search::{Compiled, Field, Kind, Params, SearchQuery, SearchSpec};
 use crate::{Store, StoreError, flag};
 
 impl Store {
@@ -373,19 +374,11 @@ impl Store {
         let mut params = Params::new(self.backend);
         let within = reach_condition(reach, "c.path", &mut params);
         let me = params.int(scope.company_id());
-        let compiled = compile(&ROLE_SEARCH, request, &mut params).map_err(StoreError::Invalid)?;
-        let from = format!(
-            "FROM roles r LEFT JOIN companies c ON c.id = r.company_id \
-             WHERE (r.is_system = 1 OR ({within}) OR r.id IN ({})) AND {}",
-            shared_with(&me),
-            compiled.condition
-        );
-        let total: i64 = params
-            .apply(sqlx::query(&format!("SELECT COUNT(*) AS n {from}")))
-            .fetch_one(self.pool())
-            .await?
-            .try_get("n")?;
-        let sql = format!(
+        let shared = shared_with(&me);
+        SearchQuery::new(
+            &ROLE_SEARCH,
+            request,
+            params,
             "SELECT r.resource_id, r.name, r.description, r.is_system, r.create_time, r.company_id, \
              c.resource_id AS company_resource_id, c.name AS company_name, \
              (SELECT COUNT(*) FROM system_user_roles ur WHERE ur.role_id = r.id) \
@@ -393,33 +386,17 @@ impl Store {
              (SELECT COUNT(*) FROM system_user_roles ur JOIN system_users u ON u.id = ur.user_id \
                 WHERE ur.role_id = r.id AND u.company_id <> COALESCE(r.company_id, -1)) \
                + (SELECT COUNT(*) FROM api_client_roles cr JOIN api_clients a ON a.id = cr.client_id \
-                WHERE cr.role_id = r.id AND a.company_id <> COALESCE(r.company_id, -1)) AS tenant_holder_count \
-             {from} ORDER BY {}{}",
-            compiled.order_by,
-            compiled.limit_offset()
-        );
-        let rows = params
-            .apply(sqlx::query(&sql))
-            .fetch_all(self.pool())
-            .await?;
-        let rows = rows
-            .iter()
-            .map(|r| {
-                Ok(RoleSearchRow {
-                    resource_id: r.try_get("resource_id")?,
-                    name: r.try_get("name")?,
-                    description: r.try_get("description")?,
-                    company_resource_id: r.try_get("company_resource_id")?,
-                    company_name: r.try_get("company_name")?,
-                    create_time: r.try_get("create_time")?,
-                    holder_count: r.try_get("holder_count")?,
-                    tenant_holder_count: r.try_get("tenant_holder_count")?,
-                    is_system: flag(r.try_get("is_system")?),
-                    owner_id: r.try_get("company_id")?,
-                })
-            })
-            .collect::<Result<_, sqlx::Error>>()?;
-        Ok((rows, total, compiled))
+                WHERE cr.role_id = r.id AND a.company_id <> COALESCE(r.company_id, -1)) AS tenant_holder_count",
+            |condition| {
+                format!(
+                    "FROM roles r LEFT JOIN companies c ON c.id = r.company_id \
+                     WHERE (r.is_system = 1 OR ({within}) OR r.id IN ({shared})) AND {condition}"
+                )
+            },
+            role_search_row,
+        )?
+        .page(self)
+        .await
     }
 
     /// A company group owned by a company in `reach`, as a sharing target: its key and name.
@@ -469,4 +446,19 @@ async fn write_role_content(
         .await?;
     }
     Ok(())
+}
+
+fn role_search_row(r: &AnyRow) -> Result<RoleSearchRow, StoreError> {
+    Ok(RoleSearchRow {
+        resource_id: r.try_get("resource_id")?,
+        name: r.try_get("name")?,
+        description: r.try_get("description")?,
+        company_resource_id: r.try_get("company_resource_id")?,
+        company_name: r.try_get("company_name")?,
+        create_time: r.try_get("create_time")?,
+        holder_count: r.try_get("holder_count")?,
+        tenant_holder_count: r.try_get("tenant_holder_count")?,
+        is_system: flag(r.try_get("is_system")?),
+        owner_id: r.try_get("company_id")?,
+    })
 }
