@@ -249,7 +249,6 @@ fn router(table: Vec<routes::ApiRoute>, state: AppState) -> Router {
         .merge(docs::router())
         .merge(console::router(state.clone()))
         .merge(api)
-        .layer(axum::middleware::from_fn(listener::answer_body_timeouts))
         .layer(axum::middleware::from_fn(ops::record))
         .layer(
             TraceLayer::new_for_http()
