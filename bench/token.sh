@@ -206,7 +206,7 @@ run_latchkey() {
   BASE="http://$HOST:$port"
   LATCHKEY_RATE_LIMIT_TOKEN_PER_SECOND=0 LATCHKEY_RATE_LIMIT_API_PER_SECOND=0 LATCHKEY_LOG=warn \
     LATCHKEY_SIGNING_ALGORITHM="$ALG" \
-    "$BIN" serve --listen "$HOST:$port" --data-dir "$RUN/data" >"$RUN/server.log" 2>&1 &
+    env -u LATCHKEY_BIN "$BIN" serve --listen "$HOST:$port" --data-dir "$RUN/data" >"$RUN/server.log" 2>&1 &
   SERVER_PID=$!
 
   for _ in $(seq 1 300); do # bounded: <= 30 s
