@@ -259,7 +259,6 @@ fn router(table: Vec<routes::ApiRoute>, state: AppState) -> Router {
         .merge(docs::router())
         .merge(console::router(console_api))
         .merge(api)
-        .layer(axum::middleware::from_fn(listener::answer_body_timeouts))
         .layer(axum::middleware::from_fn(ops::record))
         .layer(
             TraceLayer::new_for_http()

@@ -13,8 +13,8 @@
 //!   then be complete within the header-read timeout of that byte. Past the deadline the
 //!   connection is dropped (`latchkey_http_connections_timed_out_total`).
 //! - A request body must arrive within the body-read timeout of its head ([`DeadlineBody`]);
-//!   a stalled one ends in an error for the handler, and [`answer_body_timeouts`] turns the
-//!   answer into `408` with `Connection: close`.
+//!   a stalled one ends in an error for the handler, whose answer is then replaced by `408`
+//!   with `Connection: close` ([`body_timeout_response`]).
 //! - On shutdown the listener closes, idle connections close, and requests in flight finish
 //!   (hyper-util's graceful shutdown).
 //!
@@ -41,7 +41,6 @@ use axum::Router;
 use axum::body::{Body, Bytes, HttpBody};
 use axum::extract::{ConnectInfo, Request};
 use axum::http::{HeaderValue, StatusCode, Version, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use hyper::body::{Frame, Incoming, SizeHint};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
@@ -52,7 +51,7 @@ use latchkey_proto::ResultStatus;
 use latchkey_proto::oauth::{OAuthError, OAuthErrorCode};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
 use tower::ServiceExt;
 
@@ -138,7 +137,6 @@ pub async fn serve(
             // Dropping the stream closes it: the client sees the connection end at once.
             continue;
         };
-        let _ = stream.set_nodelay(true);
         let activity = Arc::new(Activity::new(&limits));
         let io = TokioIo::new(Observed {
             stream,
@@ -227,23 +225,33 @@ fn connection_service(
         async move {
             let (mut parts, body) = request.into_parts();
             parts.extensions.insert(ConnectInfo(peer));
+            let mut timed_out = None;
             let body = if body.is_end_stream() {
                 Body::new(body)
             } else {
-                let timed_out = BodyTimedOut::default();
-                parts.extensions.insert(timed_out.clone());
+                let flag = BodyTimedOut::default();
+                timed_out = Some((
+                    flag.clone(),
+                    parts.uri.path() == "/connect/token",
+                    parts.version,
+                ));
                 Body::new(DeadlineBody {
                     inner: body,
                     deadline: Instant::now() + body_read,
                     sleep: None,
-                    timed_out,
+                    timed_out: flag,
                     seconds: body_read.as_secs(),
                 })
             };
-            let response = match router.oneshot(Request::from_parts(parts, body)).await {
+            let mut response = match router.oneshot(Request::from_parts(parts, body)).await {
                 Ok(response) => response,
                 Err(never) => match never {},
             };
+            if let Some((flag, token_endpoint, version)) = timed_out
+                && flag.0.load(Ordering::Relaxed)
+            {
+                response = body_timeout_response(&response, token_endpoint, version);
+            }
             Ok(response.map(|inner| InFlightBody {
                 inner,
                 _in_flight: in_flight,
@@ -347,9 +355,10 @@ impl Expired {
 /// What one connection is doing, as far as its deadline is concerned.
 struct Activity {
     phase: Mutex<Phase>,
-    changed: Notify,
     header_read: Duration,
     keep_alive_idle: Duration,
+    /// The watchdog looks at the phase at least this often; see [`Activity::expired`].
+    recheck: Duration,
 }
 
 struct Phase {
@@ -358,7 +367,8 @@ struct Phase {
     /// The accept, or the end of the last response.
     idle_since: Instant,
     /// The first byte read since `idle_since`, on an HTTP/1 connection that has served a
-    /// request: the next head has begun.
+    /// request: the next head has begun. Bytes that hyper read ahead while a request was in
+    /// flight (a pipelining client) do not start it; hyper's own timer bounds that case.
     head_started: Option<Instant>,
     served: bool,
     http2: bool,
@@ -374,9 +384,9 @@ impl Activity {
                 served: false,
                 http2: false,
             }),
-            changed: Notify::new(),
             header_read: limits.header_read,
             keep_alive_idle: limits.keep_alive_idle,
+            recheck: limits.header_read.min(limits.keep_alive_idle),
         }
     }
 
@@ -384,8 +394,6 @@ impl Activity {
         self.phase.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// No wake-up needed: a request in flight only removes the deadline, and the watchdog
-    /// notices when the old one comes.
     fn request_started(self: &Arc<Self>, version: Version) -> InFlight {
         let mut phase = self.phase();
         phase.in_flight += 1;
@@ -399,9 +407,6 @@ impl Activity {
         let mut phase = self.phase();
         if phase.in_flight == 0 && phase.served && !phase.http2 && phase.head_started.is_none() {
             phase.head_started = Some(Instant::now());
-            drop(phase);
-            // The deadline moves closer: from the idle timeout to the header timeout.
-            self.changed.notify_one();
         }
     }
 
@@ -422,25 +427,24 @@ impl Activity {
     }
 
     /// Completes when the connection has passed its deadline.
+    ///
+    /// Nothing wakes the watchdog when the phase changes (that would cost a wake-up of the
+    /// connection's task per request); it looks again at least every `recheck`, the shorter
+    /// timeout. That is enough to meet every deadline exactly: a deadline set after a look
+    /// is at least `recheck` after it, so the next look comes before the deadline and sleeps
+    /// until it.
     async fn expired(&self) -> Expired {
         let sleep = tokio::time::sleep(Duration::ZERO);
         tokio::pin!(sleep);
         loop {
-            // Registered before the phase is read, so that a change in between still wakes us.
-            let changed = self.changed.notified();
-            tokio::pin!(changed);
-            changed.as_mut().enable();
+            let now = Instant::now();
+            let next_look = now + self.recheck;
             match self.deadline() {
-                None => changed.await,
-                Some((at, reason)) if at <= Instant::now() => return reason,
-                Some((at, _)) => {
-                    sleep.as_mut().reset(at);
-                    tokio::select! {
-                        () = &mut sleep => {}
-                        () = changed => {}
-                    }
-                }
+                Some((at, reason)) if at <= now => return reason,
+                Some((at, _)) => sleep.as_mut().reset(at.min(next_look)),
+                None => sleep.as_mut().reset(next_look),
             }
+            (&mut sleep).await;
         }
     }
 }
@@ -456,8 +460,6 @@ impl Drop for InFlight {
         if phase.in_flight == 0 {
             phase.idle_since = Instant::now();
             phase.head_started = None;
-            drop(phase);
-            self.0.changed.notify_one();
         }
     }
 }
@@ -540,7 +542,7 @@ impl AsyncWrite for Observed {
     }
 }
 
-/// Set on a request whose body missed its deadline; read by [`answer_body_timeouts`].
+/// Set on a request whose body missed its deadline.
 #[derive(Clone, Default)]
 struct BodyTimedOut(Arc<AtomicBool>);
 
@@ -595,18 +597,13 @@ impl HttpBody for DeadlineBody {
     }
 }
 
-/// Middleware: a request whose body missed its deadline is answered `408` whatever the
-/// handler made of the failed read (which it saw as an error), and its connection is closed,
-/// since the rest of that body may still be on its way. The token endpoint answers in its
-/// RFC 6749 form, everything else with the envelope.
-pub async fn answer_body_timeouts(request: Request, next: Next) -> Response {
-    let timed_out = request.extensions().get::<BodyTimedOut>().cloned();
-    let token_endpoint = request.uri().path() == "/connect/token";
-    let http1 = request.version() < Version::HTTP_2;
-    let response = next.run(request).await;
-    if !timed_out.is_some_and(|t| t.0.load(Ordering::Relaxed)) {
-        return response;
-    }
+/// The answer to a request whose body missed its deadline, in place of whatever the handler
+/// made of the failed read (it saw an error): `408`, and for HTTP/1 `Connection: close`, since
+/// the rest of that body may still be on its way. The token endpoint answers in its RFC 6749
+/// form, everything else with the envelope; the request id of the handler's answer is kept.
+/// Request metrics and the trace have seen the handler's answer; the body timeout itself is
+/// counted in `latchkey_http_body_timeouts_total`.
+fn body_timeout_response(handled: &Response, token_endpoint: bool, version: Version) -> Response {
     let message = ResultStatus::RequestTimeout.default_message();
     let mut replaced = if token_endpoint {
         (
@@ -620,12 +617,14 @@ pub async fn answer_body_timeouts(request: Request, next: Next) -> Response {
     } else {
         ApiError::new(ResultStatus::RequestTimeout, message).into_response()
     };
-    if http1 {
+    let headers = replaced.headers_mut();
+    if let Some(id) = handled.headers().get("x-request-id") {
+        headers.insert("x-request-id", id.clone());
+    }
+    if version < Version::HTTP_2 {
         // HTTP/2 has no Connection header: there only the stream ends, and the connection
         // serves its other streams.
-        replaced
-            .headers_mut()
-            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
     }
     replaced
 }
