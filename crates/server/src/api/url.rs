@@ -25,19 +25,18 @@ pub async fn refuse_bad_urls(request: Request, next: Next) -> Response {
 /// Every problem of `uri`'s path and query parameters, as one `INPUT_ERROR`.
 pub fn check(uri: &Uri) -> Result<(), ApiError> {
     let mut problems = Vec::new();
-    if let Err(why) = decode(uri.path()) {
+    if let Some(why) = problem(uri.path()) {
         problems.push(format!("The URL path {why}"));
     }
     for pair in uri.query().unwrap_or("").split('&') {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-        let name = match decode(key) {
-            Ok(name) => name,
-            Err(why) => {
-                problems.push(format!("A query parameter name {why}"));
-                continue;
-            }
-        };
-        if let Err(why) = decode(value) {
+        if let Some(why) = problem(key) {
+            problems.push(format!("A query parameter name {why}"));
+        } else if let Some(why) = problem(value) {
+            // The name decodes (checked just above); it is decoded again only for the message.
+            let name = percent_decode_str(&key.replace('+', " "))
+                .decode_utf8_lossy()
+                .into_owned();
             problems.push(format!("Query parameter '{name}' {why}"));
         }
     }
@@ -48,16 +47,15 @@ pub fn check(uri: &Uri) -> Result<(), ApiError> {
     }
 }
 
-/// `raw` percent-decoded (`+` is a space in a query, and harmless in a path), if it is text.
-fn decode(raw: &str) -> Result<String, &'static str> {
-    let spaced = raw.replace('+', " ");
-    let text = percent_decode_str(&spaced)
-        .decode_utf8()
-        .map_err(|_| "must be UTF-8 text")?;
-    if text.contains('\0') {
-        return Err("must not contain the NUL character (U+0000)");
+/// What is wrong with a percent-encoded URL part, if anything. This runs on every API request:
+/// text without escapes is checked without copying (`decode_utf8` borrows it), and `+` (a space
+/// in a query) can change neither the UTF-8 validity nor a NUL, so it is not replaced here.
+fn problem(raw: &str) -> Option<&'static str> {
+    match percent_decode_str(raw).decode_utf8() {
+        Err(_) => Some("must be UTF-8 text"),
+        Ok(text) if text.contains('\0') => Some("must not contain the NUL character (U+0000)"),
+        Ok(_) => None,
     }
-    Ok(text.into_owned())
 }
 
 #[cfg(test)]
