@@ -188,7 +188,7 @@ pub async fn verify_password(
         .acquire()
         .await
         .map_err(ApiError::internal)?;
-    // Counted so that tests (and operators) can see that every sign-in answer costs one hash.
+    // Counted for operators: every sign-in answer, whatever its outcome, costs one hash.
     metrics::counter!("latchkey_password_verifications_total").increment(1);
     tokio::task::spawn_blocking(move || password::verify(&password, stored.as_deref()))
         .await
