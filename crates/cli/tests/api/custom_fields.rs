@@ -611,3 +611,116 @@ async fn bulk_update_makes_the_list_the_companys_fields_all_or_nothing() {
     expect_data(bulk(json!([])).await).await;
     assert_eq!(company_fields(&app, &token).await, json!([]));
 }
+
+#[tokio::test]
+async fn a_group_field_is_listed_with_its_group_and_required_of_its_members() {
+    let app = TestApp::spawn().await;
+    let token = app.reseller_token().await;
+    let mine = app.initial.company_resource_id.clone();
+    let other = crate::helpers::create_company(&app, "Other", Some(&mine), false);
+    let sales = crate::target_users::insert_group(&app, &mine, "Sales").await;
+    let theirs = crate::target_users::insert_group(&app, &other, "Theirs").await;
+    create_field(
+        &app,
+        &token,
+        json!({"name": "Office", "ownerType": "TargetUser", "fieldDataType": "Text"}),
+    )
+    .await;
+    let quota = create_field(
+        &app,
+        &token,
+        json!({"name": "Quota", "ownerType": "TargetGroup", "fieldDataType": "Number",
+               "targetGroupResourceId": sales, "isRequired": true}),
+    )
+    .await;
+    let listed = expect_data(
+        call(
+            &app,
+            Method::GET,
+            &format!("/api/custom-fields/groups/{sales}"),
+            &token,
+            None,
+            None,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(names(&listed), ["Quota"]);
+    assert_eq!(
+        (&listed[0]["ownerType"], &listed[0]["targetGroupResourceId"]),
+        (&json!("TargetGroup"), &json!(sales))
+    );
+    assert_eq!(
+        names(&company_fields(&app, &token).await),
+        ["Office", "Quota"]
+    );
+
+    // Required of the group's members only.
+    create_user(&app, &token, None, json!({"email": "outside@example.com"})).await;
+    expect_envelope(
+        call(
+            &app,
+            Method::POST,
+            "/api/target-users",
+            &token,
+            None,
+            Some(json!({"email": "member@example.com", "targetGroupResourceIds": [sales]})),
+        )
+        .await,
+        400,
+        "INPUT_ERROR",
+    )
+    .await;
+    create_user(
+        &app,
+        &token,
+        None,
+        json!({"email": "member@example.com", "targetGroupResourceIds": [sales],
+               "customFields": [{"resourceId": quota, "value": "10"}]}),
+    )
+    .await;
+
+    // Another company's group: 404, for a new field, a moved one and the group list.
+    for (method, path, body) in [
+        (
+            Method::POST,
+            "/api/custom-fields".to_owned(),
+            Some(
+                json!({"name": "X", "ownerType": "TargetGroup", "fieldDataType": "Text",
+                        "targetGroupResourceId": theirs}),
+            ),
+        ),
+        (
+            Method::PUT,
+            format!("/api/custom-fields/{quota}"),
+            Some(
+                json!({"name": "Quota", "fieldDataType": "Number", "targetGroupResourceId": theirs}),
+            ),
+        ),
+        (
+            Method::GET,
+            format!("/api/custom-fields/groups/{theirs}"),
+            None,
+        ),
+    ] {
+        expect_envelope(
+            call(&app, method, &path, &token, None, body).await,
+            404,
+            "NOT_FOUND",
+        )
+        .await;
+    }
+    let dto = expect_data(
+        call(
+            &app,
+            Method::GET,
+            &format!("/api/custom-fields/{quota}"),
+            &token,
+            None,
+            None,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(dto["targetGroupResourceId"], json!(sales));
+}

@@ -1013,3 +1013,231 @@ async fn another_companys_users_and_fields_are_out_of_reach() {
         expect_envelope(r, 403, "FORBIDDEN").await;
     }
 }
+
+/// A target group of `company`, written straight to the database: the groups' own operations
+/// live in their own module, and these tests need only a group to point at.
+pub async fn insert_group(app: &TestApp, company: &str, name: &str) -> String {
+    sqlx::any::install_default_drivers();
+    let db = sqlx::AnyPool::connect(&app.database_url).await.expect("db");
+    let id = format!("grp{}", &uuid::Uuid::new_v4().simple().to_string()[..9]);
+    sqlx::query(
+        "INSERT INTO target_groups (resource_id, company_id, name, name_folded, create_time, update_time) \
+         VALUES ($1, (SELECT id FROM companies WHERE resource_id = $2), $3, $4, 0, 0)",
+    )
+    .bind(&id)
+    .bind(company)
+    .bind(name)
+    .bind(name.to_lowercase())
+    .execute(&db)
+    .await
+    .expect("group inserted");
+    db.close().await;
+    id
+}
+
+async fn user_groups(app: &TestApp, token: &str, user: &str, body: Value) -> Value {
+    expect_data(
+        call(
+            app,
+            Method::POST,
+            &format!("/api/target-users/{user}/groups"),
+            token,
+            None,
+            Some(body),
+        )
+        .await,
+    )
+    .await
+}
+
+fn group_names(page: &Value) -> Vec<String> {
+    page["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|g| g["name"].as_str().expect("name").to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn users_join_target_groups_and_list_them() {
+    let app = TestApp::spawn().await;
+    let token = app.reseller_token().await;
+    let mine = app.initial.company_resource_id.clone();
+    let other = create_company(&app, "Other", Some(&mine), false);
+    let sales = insert_group(&app, &mine, "Sales").await;
+    let support = insert_group(&app, &mine, "Support").await;
+    let theirs = insert_group(&app, &other, "Theirs").await;
+
+    let ann = create_user(
+        &app,
+        &token,
+        None,
+        json!({"email": "ann@example.com", "targetGroupResourceIds": [sales, support, sales]}),
+    )
+    .await;
+    let bob = create_user(
+        &app,
+        &token,
+        None,
+        json!({"email": "bob@example.com", "targetGroupResourceIds": [support]}),
+    )
+    .await;
+    let page = user_groups(
+        &app,
+        &token,
+        &ann,
+        json!({"orderBy": "Name", "ascending": true}),
+    )
+    .await;
+    assert_eq!(group_names(&page), ["Sales", "Support"]);
+    assert_eq!(
+        (
+            &page["results"][1]["userCount"],
+            &page["results"][1]["priority"]
+        ),
+        (&json!(2), &json!("Medium"))
+    );
+    let filtered = user_groups(
+        &app,
+        &token,
+        &ann,
+        json!({"filter": {"filterGroups": [{"filterItems": [
+            {"fieldName": "Name", "operator": "StartsWith", "value": "sup"}]}]}}),
+    )
+    .await;
+    assert_eq!(group_names(&filtered), ["Support"]);
+
+    // Another company's group in the body: 404, and nothing is written.
+    expect_envelope(
+        call(
+            &app,
+            Method::POST,
+            "/api/target-users",
+            &token,
+            None,
+            Some(json!({"email": "eve@example.com", "targetGroupResourceIds": [sales, theirs]})),
+        )
+        .await,
+        404,
+        "NOT_FOUND",
+    )
+    .await;
+    expect_envelope(
+        call(
+            &app,
+            Method::PUT,
+            &format!("/api/target-users/{ann}"),
+            &token,
+            None,
+            Some(json!({"email": "ann@example.com", "targetGroupResourceIds": [theirs]})),
+        )
+        .await,
+        404,
+        "NOT_FOUND",
+    )
+    .await;
+    assert_eq!(
+        emails(
+            &search(
+                &app,
+                &token,
+                None,
+                json!({"orderBy": "Email", "ascending": true})
+            )
+            .await
+        ),
+        ["ann@example.com", "bob@example.com"]
+    );
+
+    // An update's list becomes the user's groups; without one they stay.
+    let put = |body: Value| {
+        let (app, token, ann) = (&app, token.clone(), ann.clone());
+        async move {
+            expect_data(
+                call(
+                    app,
+                    Method::PUT,
+                    &format!("/api/target-users/{ann}"),
+                    &token,
+                    None,
+                    Some(body),
+                )
+                .await,
+            )
+            .await
+        }
+    };
+    put(json!({"email": "ann@example.com", "targetGroupResourceIds": [sales]})).await;
+    assert_eq!(
+        group_names(&user_groups(&app, &token, &ann, json!({})).await),
+        ["Sales"]
+    );
+    put(json!({"email": "ann@example.com", "firstName": "Ann"})).await;
+    assert_eq!(
+        group_names(&user_groups(&app, &token, &ann, json!({})).await),
+        ["Sales"]
+    );
+
+    // Enrollment lists the active members of the named groups, each once.
+    let enrolled = |groups: Value| {
+        let (app, token) = (&app, token.clone());
+        async move {
+            let list = expect_data(
+                call(
+                    app,
+                    Method::POST,
+                    "/api/target-users/enrollment-emails",
+                    &token,
+                    None,
+                    Some(json!({"withTargetGroups": true, "targetGroupResourceIds": groups})),
+                )
+                .await,
+            )
+            .await;
+            list.as_array()
+                .expect("list")
+                .iter()
+                .map(|u| u["resourceId"].as_str().expect("id").to_owned())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(
+        enrolled(json!([sales, support])).await,
+        [ann.clone(), bob.clone()]
+    );
+    expect_envelope(
+        call(
+            &app,
+            Method::POST,
+            "/api/target-users/enrollment-emails/count",
+            &token,
+            None,
+            Some(json!({"targetGroupResourceIds": [theirs]})),
+        )
+        .await,
+        404,
+        "NOT_FOUND",
+    )
+    .await;
+    // A deleted user leaves its groups.
+    expect_data(
+        call(
+            &app,
+            Method::DELETE,
+            "/api/target-users/bulk-delete",
+            &token,
+            None,
+            Some(json!({"selectAll": true, "excludedItems": [ann],
+                        "filter": {"searchInputTextValue": "example.com"}})),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(enrolled(json!([support])).await, Vec::<String>::new());
+    assert_eq!(enrolled(json!([sales])).await, [ann.clone()]);
+    assert_eq!(
+        user_groups(&app, &token, &ann, json!({})).await["results"][0]["userCount"],
+        1
+    );
+}
