@@ -1235,7 +1235,7 @@ async fn users_join_target_groups_and_list_them() {
     )
     .await;
     assert_eq!(enrolled(json!([support])).await, Vec::<String>::new());
-    assert_eq!(enrolled(json!([sales])).await, [ann.clone()]);
+    assert_eq!(enrolled(json!([sales])).await, [ann.as_str()]);
     assert_eq!(
         user_groups(&app, &token, &ann, json!({})).await["results"][0]["userCount"],
         1
