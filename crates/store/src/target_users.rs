@@ -189,12 +189,12 @@ pub struct Existing {
     pub groups: Vec<i64>,
 }
 
-const USER_COLUMNS: &str = "t.id, t.company_id, t.resource_id, t.email, t.first_name, t.last_name, \
+pub(crate) const USER_COLUMNS: &str = "t.id, t.company_id, t.resource_id, t.email, t.first_name, t.last_name, \
     t.department, t.phone_number, t.priority, t.status_id, t.time_zone_id, t.preferred_language_id, \
     (SELECT l.name FROM lookups l WHERE l.resource_id = t.preferred_language_id) AS preferred_language, \
     t.manager_first_name, t.manager_last_name, t.manager_email, t.create_time, t.update_time, t.delete_time";
 
-fn user_row(r: &AnyRow) -> Result<TargetUserRow, StoreError> {
+pub(crate) fn user_row(r: &AnyRow) -> Result<TargetUserRow, StoreError> {
     let priority: i64 = r.try_get("priority")?;
     let status: i64 = r.try_get("status_id")?;
     Ok(TargetUserRow {
