@@ -7,6 +7,7 @@
 //! - [`discovery`]: OpenID provider metadata and the JWKS document.
 //! - [`companies`]: company DTOs, named and shaped as in the Keepnet contract.
 //! - [`system_users`]: system users ("People"), their roles and passwords.
+//! - [`target_groups`]: target groups, their members and counts; [`tags`]: company tags.
 //!
 //! Field names follow the contract (camelCase on `/api`, snake_case in OAuth bodies); the
 //! structs are the single place where that spelling is decided.
@@ -23,5 +24,7 @@ pub mod oauth;
 pub mod roles;
 pub mod search;
 pub mod system_users;
+pub mod tags;
+pub mod target_groups;
 
 pub use envelope::{ResultStatus, ServiceResult};
