@@ -11,4 +11,6 @@ pub mod permissions;
 pub mod reference;
 pub mod roles;
 pub mod system_users;
+pub mod tags;
+pub mod target_groups;
 pub mod url;
