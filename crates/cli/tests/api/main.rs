@@ -30,4 +30,6 @@ mod search_properties;
 mod signing_keys;
 mod slow_clients;
 mod system_users;
+mod tags;
+mod target_groups;
 mod token;
