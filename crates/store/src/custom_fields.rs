@@ -44,7 +44,7 @@ pub struct CustomFieldRow {
 
 /// One of the company's target groups, found by a scoped read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct GroupKey(i64);
+pub struct GroupKey(pub(crate) i64);
 
 /// A field's definition, validated at the edge.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -28,6 +28,7 @@ use latchkey_proto::search::{Filter, FilterGroup, SearchRequest};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
+use crate::custom_fields::GroupKey;
 use crate::error::OnUnique;
 use crate::search::{Compiled, Field, Kind, Params, SearchQuery, SearchSpec};
 use crate::{Backend, Store, StoreError, flag};
@@ -694,7 +695,7 @@ impl Store {
     pub async fn active_target_users(
         &self,
         scope: &CompanyScope,
-        groups: Option<&[i64]>,
+        groups: Option<&[GroupKey]>,
     ) -> Result<Vec<TargetUserRow>, StoreError> {
         let mut params = Params::new(self.backend);
         let company = params.int(scope.company_id());
@@ -702,7 +703,7 @@ impl Store {
         let in_groups = match groups {
             None => String::new(),
             Some(keys) => {
-                let list: Vec<String> = keys.iter().map(|k| params.int(*k)).collect();
+                let list: Vec<String> = keys.iter().map(|k| params.int(k.0)).collect();
                 format!(
                     " AND t.id IN (SELECT m.user_id FROM target_group_members m \
                      JOIN target_groups g ON g.id = m.group_id \
