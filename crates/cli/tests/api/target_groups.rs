@@ -438,7 +438,7 @@ async fn a_reseller_lists_and_creates_groups_for_its_customers() {
                "filter": {"Condition": "AND", "SearchInputTextValue": ""}}),
     )
     .await;
-    assert_eq!(column(&page, "resourceId"), [created.clone()]);
+    assert_eq!(column(&page, "resourceId"), [created.as_str()]);
     assert_eq!(page["results"][0]["companyName"], "Acme");
     let listed = expect_data(
         call(
