@@ -24,11 +24,11 @@ use crate::user::{Email, parse_phone};
 /// `from_code` for the store, `name` and `parse` (any case) for the wire, `NAMES` for the
 /// search engine.
 macro_rules! wire_enum {
-    ($(#[$meta:meta])* $name:ident { $($variant:ident = $code:literal),+ $(,)? }) => {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $code:literal),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         pub enum $name {
-            $($variant),+
+            $($(#[$vmeta])* $variant),+
         }
 
         impl $name {
@@ -69,14 +69,9 @@ macro_rules! wire_enum {
 }
 
 wire_enum! {
-    /// A target user's or group's priority (DESIGN.md decision 11).
-    Priority { VeryLow = 1, Low = 2, Medium = 3, High = 4, VeryHigh = 5 }
-}
-
-impl Default for Priority {
-    fn default() -> Self {
-        Priority::Medium
-    }
+    /// A target user's or group's priority (DESIGN.md decision 11); Medium when none is given.
+    #[derive(Default)]
+    Priority { VeryLow = 1, Low = 2, #[default] Medium = 3, High = 4, VeryHigh = 5 }
 }
 
 wire_enum! {

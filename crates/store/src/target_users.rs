@@ -497,7 +497,7 @@ impl Store {
             self.backend,
             &mut conn,
             scope.company_id(),
-            &[folded.clone()],
+            std::slice::from_ref(&folded),
         )
         .await?
         .remove(&folded))

@@ -292,7 +292,7 @@ fn any_search_request_is_answered_with_the_envelope_never_a_server_error() {
         let app = TestApp::spawn().await;
         let token = app.reseller_token().await;
         // Rows for the filters to meet: companies, a group with a member, a user, a client, a
-        // target group with a target user.
+        // target user in a target group.
         let mine = app.initial.company_resource_id.clone();
         let acme = create_company(&app, "Acme 100% _real_", Some(&mine), false);
         create_company(&app, "O'Brien \"Quoted\" \\ Ltd", Some(&mine), true);
@@ -314,15 +314,15 @@ fn any_search_request_is_answered_with_the_envelope_never_a_server_error() {
             ],
         )
         .json();
-        let target_group =
-            crate::target_groups::new_group(&app, &token, None, "Group, 100% _real_", "High").await;
-        let target_user = crate::target_users::create_user(
+        let person = crate::target_users::create_user(
             &app,
             &token,
             None,
-            json!({"email": "o'doe@example.com", "firstName": "Jane"}),
+            json!({"email": "Jane.O'Doe@example.com", "firstName": "Jane", "priority": "High"}),
         )
         .await;
+        let target_group =
+            crate::target_groups::new_group(&app, &token, None, "Group, 100% _real_", "High").await;
         expect_data(
             call(
                 &app,
@@ -331,7 +331,7 @@ fn any_search_request_is_answered_with_the_envelope_never_a_server_error() {
                 &token,
                 None,
                 Some(json!({"targetGroupResourceIds": [target_group],
-                            "targetUserResourceIds": [target_user]})),
+                            "targetUserResourceIds": [person]})),
             )
             .await,
         )
@@ -350,6 +350,8 @@ fn any_search_request_is_answered_with_the_envelope_never_a_server_error() {
             format!("/api/company-groups/{group}/companies/search"),
             "/api/system-users/search".to_owned(),
             "/api/roles/search".to_owned(),
+            "/api/target-users/search".to_owned(),
+            format!("/api/target-users/{person}/groups"),
         ] {
             let fields = fields_of(&app, &token, &path).await;
             targets.push((path, fields));
@@ -362,6 +364,7 @@ fn any_search_request_is_answered_with_the_envelope_never_a_server_error() {
             "/api/company-groups/search/export".to_owned(),
             format!("/api/company-groups/{group}/companies/search/export"),
             "/api/system-users/search/export".to_owned(),
+            "/api/target-users/search/export".to_owned(),
         ] {
             let search = export.trim_end_matches("/export").to_owned();
             let fields = targets
