@@ -1336,10 +1336,9 @@ async fn a_batch_write_creates_and_updates_by_email_all_or_nothing() {
         .existing_target_users(&scope, &drafts)
         .await
         .expect("read");
-    assert_eq!(
-        existing[0].as_ref().map(|e| e.resource_id.clone()),
-        Some(report.resource_ids[0].clone())
-    );
+    let first = existing[0].as_ref().expect("row 0 exists");
+    assert_eq!(first.resource_id, report.resource_ids[0]);
+    assert_eq!((first.fields.len(), first.groups.len()), (1, 1));
     // A new row beyond the licence refuses the batch, updates included.
     let r = reference(&app, &token).await;
     let small = expect_data(post_company(&app, &token, None, form(&r, "Small Co", 1)).await).await
