@@ -292,7 +292,7 @@ fn any_search_request_is_answered_with_the_envelope_never_a_server_error() {
         let app = TestApp::spawn().await;
         let token = app.reseller_token().await;
         // Rows for the filters to meet: companies, a group with a member, a user, a client, a
-        // target user.
+        // target user in a target group.
         let mine = app.initial.company_resource_id.clone();
         let acme = create_company(&app, "Acme 100% _real_", Some(&mine), false);
         create_company(&app, "O'Brien \"Quoted\" \\ Ltd", Some(&mine), true);
@@ -321,8 +321,28 @@ fn any_search_request_is_answered_with_the_envelope_never_a_server_error() {
             json!({"email": "Jane.O'Doe@example.com", "firstName": "Jane", "priority": "High"}),
         )
         .await;
+        let target_group =
+            crate::target_groups::new_group(&app, &token, None, "Group, 100% _real_", "High").await;
+        expect_data(
+            call(
+                &app,
+                Method::PUT,
+                "/api/target-groups/users",
+                &token,
+                None,
+                Some(json!({"targetGroupResourceIds": [target_group],
+                            "targetUserResourceIds": [person]})),
+            )
+            .await,
+        )
+        .await;
         let mut targets = Vec::new();
         for path in [
+            "/api/target-groups/search".to_owned(),
+            "/api/target-groups/search/all".to_owned(),
+            "/api/target-groups/search/current-company".to_owned(),
+            format!("/api/target-groups/{target_group}/users"),
+            "/api/tags/search".to_owned(),
             "/api/companies/search".to_owned(),
             "/api/companies/clients/search".to_owned(),
             "/api/company-groups/search".to_owned(),
@@ -337,6 +357,8 @@ fn any_search_request_is_answered_with_the_envelope_never_a_server_error() {
             targets.push((path, fields));
         }
         for export in [
+            "/api/target-groups/search/export".to_owned(),
+            format!("/api/target-groups/{target_group}/users/export"),
             "/api/companies/search/export".to_owned(),
             "/api/companies/clients/search/export".to_owned(),
             "/api/company-groups/search/export".to_owned(),

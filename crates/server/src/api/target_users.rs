@@ -14,7 +14,7 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::response::Response;
-use futures_util::StreamExt;
+use futures_util::{Stream, StreamExt};
 use latchkey_domain::authz::CompanyScope;
 use latchkey_domain::ids::ResourceId;
 use latchkey_domain::target_user::{
@@ -32,6 +32,8 @@ use latchkey_proto::target_users::{
     TargetUserCustomFieldValueDto, TargetUserDto, TargetUserEmailDto, TargetUserGroupView,
     TargetUserIdsRequest, TargetUserRequest, TargetUserSearchView,
 };
+use latchkey_store::StoreError;
+use latchkey_store::search::Compiled;
 use latchkey_store::target_users::{
     FieldValueRow, Match, TargetUserRow, TargetUserWrite, UserGroupRow,
 };
@@ -160,7 +162,21 @@ pub async fn export(
     JsonBody(request): JsonBody<SearchRequest>,
 ) -> ApiResult<Response> {
     let format = export::Format::parse(request.export_type.as_deref())?;
-    let rows = state.store.export_target_users(&scope, &request)?.map(|u| {
+    send_export(
+        format,
+        "target-users",
+        state.store.export_target_users(&scope, &request)?,
+    )
+    .await
+}
+
+/// Sends target users as an export named `name` (also the members of a target group).
+pub(super) async fn send_export(
+    format: export::Format,
+    name: &str,
+    users: impl Stream<Item = Result<TargetUserRow, StoreError>> + Send + 'static,
+) -> ApiResult<Response> {
+    let rows = users.map(|u| {
         u.map(|u| {
             vec![
                 u.email,
@@ -179,7 +195,7 @@ pub async fn export(
     });
     export::respond(
         format,
-        "target-users",
+        name,
         &[
             "Email",
             "First Name",
@@ -459,7 +475,17 @@ async fn page_of<T>(
     request: &SearchRequest,
     show: fn(TargetUserRow, Vec<FieldValueRow>) -> T,
 ) -> ApiResult<PagedResults<T>> {
-    let (rows, total, page) = state.store.search_target_users(scope, request).await?;
+    let found = state.store.search_target_users(scope, request).await?;
+    shown(state, found, show).await
+}
+
+/// A page of users a search found (also a target group's members), each shown by `show` with
+/// its custom field values.
+pub(super) async fn shown<T>(
+    state: &AppState,
+    (rows, total, page): (Vec<TargetUserRow>, i64, Compiled),
+    show: fn(TargetUserRow, Vec<FieldValueRow>) -> T,
+) -> ApiResult<PagedResults<T>> {
     let mut values = state
         .store
         .target_user_field_values(&rows.iter().collect::<Vec<_>>())
@@ -587,7 +613,7 @@ fn dto(u: TargetUserRow, values: Vec<FieldValueRow>) -> TargetUserDto {
     }
 }
 
-fn search_view(u: TargetUserRow, values: Vec<FieldValueRow>) -> TargetUserSearchView {
+pub(super) fn search_view(u: TargetUserRow, values: Vec<FieldValueRow>) -> TargetUserSearchView {
     TargetUserSearchView {
         resource_id: u.resource_id,
         email: u.email,
