@@ -238,7 +238,7 @@ pub struct CompanyRecord {
     pub names: std::collections::HashMap<&'static str, Option<String>>,
     pub country_code: Option<String>,
     pub logo_url: Option<String>,
-    /// Active target users: what the licence counts.
+    /// Live (Active and Inactive) target users: what the licence counts.
     pub target_user_count: i64,
     pub inactive_target_user_count: i64,
     pub create_time: i64,
@@ -260,7 +260,7 @@ pub struct CompanySearchRow {
     pub number_of_users: i64,
     pub license_end_date: Option<i64>,
     pub create_time: i64,
-    /// Active target users: what the licence counts.
+    /// Live (Active and Inactive) target users: what the licence counts.
     pub target_user_count: i64,
     pub inactive_target_user_count: i64,
     pub deleted_target_user_count: i64,
@@ -431,8 +431,8 @@ impl Store {
             .collect();
         let sql = format!(
             "SELECT c.*, {}, (SELECT l.code FROM lookups l WHERE l.resource_id = c.country_resource_id) AS country_code, \
-             s.target_user_count, s.inactive_target_user_count \
-             FROM companies c JOIN company_search s ON s.id = c.id WHERE c.id = $1",
+             s.inactive_target_user_count FROM companies c JOIN company_search s ON s.id = c.id \
+             WHERE c.id = $1",
             names.join(", ")
         );
         let row = sqlx::query(&sql)
@@ -638,7 +638,7 @@ impl Store {
 /// What a row of company search shows, read from `company_search c`.
 fn shown_columns() -> String {
     // The month is the server's, as are the times the counts are kept by.
-    let month = month_start_millis(now_millis());
+    let month = month_start_millis();
     format!(
         "c.id, c.parent_id, c.resource_id, c.name, c.is_reseller, c.industry_resource_id, \
          c.license_type_resource_id, c.is_number_of_users_limited, c.number_of_users, c.license_end_date, \

@@ -351,8 +351,8 @@ pub async fn license_check(
     Ok(ok(CheckCompanyLicenseDto {
         is_limited: limited,
         license_limit: record.details.number_of_users,
-        active_user_count: record.target_user_count,
-        total_user_count: record.target_user_count + record.inactive_target_user_count,
+        active_user_count: record.target_user_count - record.inactive_target_user_count,
+        total_user_count: record.target_user_count,
         is_license_exceeded: limited && record.target_user_count > record.details.number_of_users,
     }))
 }

@@ -37,11 +37,10 @@ END;
 -- index only with its ASCII-folding collation.
 CREATE INDEX target_users_company_email_nocase ON target_users (company_id, email COLLATE NOCASE);
 
--- Counts per company, kept by triggers in the same transaction as every change of a user:
--- Active users in `company_search.target_user_count` (the licence counts these), Inactive and
--- Deleted ones beside it, and the Active users per calendar month (UTC) of their last change
--- in `target_user_months`. `companies.target_user_count` was never written; the count lives
--- in `company_search` now, where the company search reads it.
+-- Counts per company that company search shows beside `target_user_count` (the live users,
+-- which the write path of target users keeps with the licence): Inactive and Deleted users in
+-- `company_search`, and the Active users per calendar month (UTC) of their last change in
+-- `target_user_months`. Triggers keep them in the same transaction as every change of a user.
 ALTER TABLE company_search ADD COLUMN inactive_target_user_count INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE company_search ADD COLUMN deleted_target_user_count INTEGER NOT NULL DEFAULT 0;
 -- The children of the resellers on a page of company search.
@@ -55,48 +54,7 @@ CREATE TABLE target_user_months (
     PRIMARY KEY (company_id, month)
 );
 
-DROP TRIGGER company_search_insert;
-DROP TRIGGER company_search_update;
-ALTER TABLE companies DROP COLUMN target_user_count;
-
-CREATE TRIGGER company_search_insert AFTER INSERT ON companies
-BEGIN
-    INSERT INTO company_search (id, number_of_users, target_user_count, is_number_of_users_limited,
-        is_reseller, status_id, create_time, path, name, resource_id, parent_id, license_start_date,
-        license_end_date, industry_resource_id, country_resource_id, license_type_resource_id)
-    VALUES (NEW.id, NEW.number_of_users, 0, NEW.is_number_of_users_limited,
-        NEW.is_reseller, NEW.status_id, NEW.create_time, NEW.path, NEW.name, NEW.resource_id,
-        NEW.parent_id, NEW.license_start_date, NEW.license_end_date, NEW.industry_resource_id,
-        NEW.country_resource_id, NEW.license_type_resource_id);
-END;
-
-CREATE TRIGGER company_search_update
-AFTER UPDATE OF number_of_users, is_number_of_users_limited, is_reseller, status_id, create_time,
-    path, name, resource_id, parent_id, license_start_date, license_end_date,
-    industry_resource_id, country_resource_id, license_type_resource_id
-ON companies
-BEGIN
-    UPDATE company_search SET
-        number_of_users = NEW.number_of_users,
-        is_number_of_users_limited = NEW.is_number_of_users_limited,
-        is_reseller = NEW.is_reseller,
-        status_id = NEW.status_id,
-        create_time = NEW.create_time,
-        path = NEW.path,
-        name = NEW.name,
-        resource_id = NEW.resource_id,
-        parent_id = NEW.parent_id,
-        license_start_date = NEW.license_start_date,
-        license_end_date = NEW.license_end_date,
-        industry_resource_id = NEW.industry_resource_id,
-        country_resource_id = NEW.country_resource_id,
-        license_type_resource_id = NEW.license_type_resource_id
-    WHERE id = NEW.id;
-END;
-
 UPDATE company_search SET
-    target_user_count = (SELECT COUNT(*) FROM target_users t
-        WHERE t.company_id = company_search.id AND t.status_id = 1),
     inactive_target_user_count = (SELECT COUNT(*) FROM target_users t
         WHERE t.company_id = company_search.id AND t.status_id = 0),
     deleted_target_user_count = (SELECT COUNT(*) FROM target_users t
@@ -113,10 +71,9 @@ FROM target_users WHERE status_id = 1 GROUP BY company_id, m;
 CREATE TRIGGER target_users_count_insert AFTER INSERT ON target_users
 BEGIN
     UPDATE company_search SET
-        target_user_count = target_user_count + (NEW.status_id = 1),
         inactive_target_user_count = inactive_target_user_count + (NEW.status_id = 0),
         deleted_target_user_count = deleted_target_user_count + (NEW.status_id = 2)
-    WHERE id = NEW.company_id;
+    WHERE id = NEW.company_id AND NEW.status_id IN (0, 2);
     INSERT INTO target_user_months (company_id, month, active_count)
     SELECT NEW.company_id,
         CAST(strftime('%s', MAX(NEW.create_time, NEW.update_time) / 1000, 'unixepoch', 'start of month') AS INTEGER) * 1000,
@@ -130,10 +87,9 @@ END;
 CREATE TRIGGER target_users_count_delete AFTER DELETE ON target_users
 BEGIN
     UPDATE company_search SET
-        target_user_count = target_user_count - (OLD.status_id = 1),
         inactive_target_user_count = inactive_target_user_count - (OLD.status_id = 0),
         deleted_target_user_count = deleted_target_user_count - (OLD.status_id = 2)
-    WHERE id = OLD.company_id;
+    WHERE id = OLD.company_id AND OLD.status_id IN (0, 2);
     UPDATE target_user_months SET active_count = active_count - 1
     WHERE OLD.status_id = 1 AND company_id = OLD.company_id
         AND month = CAST(strftime('%s', MAX(OLD.create_time, OLD.update_time) / 1000, 'unixepoch', 'start of month') AS INTEGER) * 1000;
@@ -143,15 +99,13 @@ CREATE TRIGGER target_users_count_update
 AFTER UPDATE OF company_id, status_id, create_time, update_time ON target_users
 BEGIN
     UPDATE company_search SET
-        target_user_count = target_user_count - (OLD.status_id = 1),
         inactive_target_user_count = inactive_target_user_count - (OLD.status_id = 0),
         deleted_target_user_count = deleted_target_user_count - (OLD.status_id = 2)
-    WHERE id = OLD.company_id;
+    WHERE id = OLD.company_id AND OLD.status_id IN (0, 2);
     UPDATE company_search SET
-        target_user_count = target_user_count + (NEW.status_id = 1),
         inactive_target_user_count = inactive_target_user_count + (NEW.status_id = 0),
         deleted_target_user_count = deleted_target_user_count + (NEW.status_id = 2)
-    WHERE id = NEW.company_id;
+    WHERE id = NEW.company_id AND NEW.status_id IN (0, 2);
     UPDATE target_user_months SET active_count = active_count - 1
     WHERE OLD.status_id = 1 AND company_id = OLD.company_id
         AND month = CAST(strftime('%s', MAX(OLD.create_time, OLD.update_time) / 1000, 'unixepoch', 'start of month') AS INTEGER) * 1000;
