@@ -478,6 +478,15 @@ impl<T: Send + 'static> SearchQuery<T> {
         Ok(self)
     }
 
+    /// `, <column>` for each of the sums, `column` made of its number and expression.
+    fn each_sum(&self, column: impl Fn(usize, &str) -> String) -> String {
+        self.sums
+            .iter()
+            .enumerate()
+            .map(|(i, e)| format!(", {}", column(i, e)))
+            .collect()
+    }
+
     /// The total and the sums, counted by a statement of their own.
     async fn counted(&self, store: &crate::Store) -> Result<(i64, Vec<i64>), StoreError> {
         if let (false, [], Some((sql, params))) = (
@@ -492,12 +501,8 @@ impl<T: Send + 'static> SearchQuery<T> {
                 .try_get("n")?;
             return Ok((total, Vec::new()));
         }
-        let sums: String = self
-            .sums
-            .iter()
-            .enumerate()
-            .map(|(i, e)| format!(", CAST(COALESCE(SUM({e}), 0) AS BIGINT) AS sum_{i}"))
-            .collect();
+        let sums =
+            self.each_sum(|i, e| format!("CAST(COALESCE(SUM({e}), 0) AS BIGINT) AS sum_{i}"));
         let row = self
             .params
             .apply(sqlx::query(&format!(
@@ -546,15 +551,9 @@ impl<T: Send + 'static> SearchQuery<T> {
                         carried.push(c);
                     }
                 }
-                let sums: String = this
-                    .sums
-                    .iter()
-                    .enumerate()
-                    .map(|(i, e)| format!(", CAST(SUM({e}) OVER () AS BIGINT) AS sum_{i}"))
-                    .collect();
-                let sums_out: String = (0..this.sums.len())
-                    .map(|i| format!(", p.sum_{i}"))
-                    .collect();
+                let sums =
+                    this.each_sum(|i, e| format!("CAST(SUM({e}) OVER () AS BIGINT) AS sum_{i}"));
+                let sums_out = this.each_sum(|i, _| format!("p.sum_{i}"));
                 let sql = format!(
                     "WITH matches AS MATERIALIZED (SELECT {carried} {from}), \
                      page AS (SELECT {key}, COUNT(*) OVER () AS total_count{sums} \
