@@ -62,7 +62,7 @@ def values(names):
 def main():
     company, first, last, base = (int(a) for a in sys.argv[1:5])
     print(f"""BEGIN;
-WITH RECURSIVE s(n) AS (SELECT {first} UNION ALL SELECT n + 1 FROM s WHERE n < {last}),
+WITH RECURSIVE s(n) AS (SELECT CAST({first} AS BIGINT) UNION ALL SELECT n + 1 FROM s WHERE n < {last}),
 first_names(i, name) AS (VALUES {values(FIRST)}),
 last_names(i, name) AS (VALUES {values(LAST)}),
 departments(i, name) AS (VALUES {values(DEPARTMENTS)}),
