@@ -291,7 +291,8 @@ fn any_search_request_is_answered_with_the_envelope_never_a_server_error() {
     let (app, token, targets) = rt.block_on(async {
         let app = TestApp::spawn().await;
         let token = app.reseller_token().await;
-        // Rows for the filters to meet: companies, a group with a member, a user, a client, target users.
+        // Rows for the filters to meet: companies, a group with a member, a user, a client,
+        // target users.
         let mine = app.initial.company_resource_id.clone();
         let acme = create_company(&app, "Acme 100% _real_", Some(&mine), false);
         create_company(&app, "O'Brien \"Quoted\" \\ Ltd", Some(&mine), true);
@@ -313,14 +314,17 @@ fn any_search_request_is_answered_with_the_envelope_never_a_server_error() {
             ],
         )
         .json();
-        // Target users, whose text fields go through the trigram indexes (FTS5's query
-        // syntax on SQLite: the filters' values must never be read as syntax).
+        let person = crate::target_users::create_user(
+            &app,
+            &token,
+            None,
+            json!({"email": "Jane.O'Doe@example.com", "firstName": "Jane", "priority": "High"}),
+        )
+        .await;
+        // Target users whose text fields go through the trigram indexes (FTS5's query syntax
+        // on SQLite: the filters' values must never be read as syntax).
         for (email, first, last) in [
-            (
-                "jane.o'doe@example.com",
-                "Jane \"J\" {x}",
-                "O'Doe: 100% _real_",
-            ),
+            ("jo@example.com", "Jo \"J\" {x}", "O'Doe: 100% _real_"),
             ("ecole@example.fr", "École ЖØ", "漢🙂 NEAR(a b)"),
         ] {
             crate::target_users::create_user(
@@ -341,6 +345,7 @@ fn any_search_request_is_answered_with_the_envelope_never_a_server_error() {
             "/api/system-users/search".to_owned(),
             "/api/roles/search".to_owned(),
             "/api/target-users/search".to_owned(),
+            format!("/api/target-users/{person}/groups"),
         ] {
             let fields = fields_of(&app, &token, &path).await;
             targets.push((path, fields));
