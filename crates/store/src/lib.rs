@@ -191,6 +191,31 @@ pub(crate) fn flag(v: i64) -> bool {
     v != 0
 }
 
+/// A store on a fresh database for the crate's own tests: SQLite in a temporary directory, or,
+/// when `LATCHKEY_TEST_DATABASE_URL` names a PostgreSQL server, a new database on it (as the
+/// integration tests do).
+#[cfg(test)]
+pub(crate) async fn test_store() -> (Store, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let url = match std::env::var("LATCHKEY_TEST_DATABASE_URL") {
+        Ok(server) if !server.is_empty() => {
+            use sqlx::Connection;
+            let name = format!("latchkey_store_test_{}", uuid::Uuid::new_v4().simple());
+            let mut admin = sqlx::PgConnection::connect(&server)
+                .await
+                .expect("LATCHKEY_TEST_DATABASE_URL");
+            sqlx::query(&format!("CREATE DATABASE {name}"))
+                .execute(&mut admin)
+                .await
+                .expect("a test database");
+            let (base, _) = server.rsplit_once('/').unwrap_or((&server, ""));
+            format!("{base}/{name}")
+        }
+        _ => format!("sqlite://{}", dir.path().join("store.db").display()),
+    };
+    (Store::open(&url, 2).await.expect("store"), dir)
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -20,6 +20,7 @@ mod isolation;
 mod jwt;
 mod lookups;
 mod openapi;
+mod people_search;
 mod rate_limits;
 mod real_clients;
 mod replicas;
