@@ -7,6 +7,8 @@
 //! - [`discovery`]: OpenID provider metadata and the JWKS document.
 //! - [`companies`]: company DTOs, named and shaped as in the Keepnet contract.
 //! - [`system_users`]: system users ("People"), their roles and passwords.
+//! - [`jobs`] and [`target_user_import`]: background jobs, and the spreadsheet import that
+//!   runs as jobs.
 //!
 //! Field names follow the contract (camelCase on `/api`, snake_case in OAuth bodies); the
 //! structs are the single place where that spelling is decided.
@@ -17,11 +19,13 @@ pub mod companies;
 pub mod company_groups;
 pub mod discovery;
 pub mod envelope;
+pub mod jobs;
 pub mod limits;
 pub mod lookups;
 pub mod oauth;
 pub mod roles;
 pub mod search;
 pub mod system_users;
+pub mod target_user_import;
 
 pub use envelope::{ResultStatus, ServiceResult};

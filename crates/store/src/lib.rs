@@ -16,6 +16,8 @@ pub mod clients;
 pub mod companies;
 pub mod company_groups;
 mod error;
+pub mod imports;
+pub mod jobs;
 pub mod keys;
 pub mod lookups;
 pub mod meta;
