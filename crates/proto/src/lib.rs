@@ -9,6 +9,8 @@
 //! - [`system_users`]: system users ("People"), their roles and passwords.
 //! - [`jobs`] and [`target_user_import`]: background jobs, and the spreadsheet import that
 //!   runs as jobs.
+//! - [`target_users`] and [`custom_fields`]: the people simulations are for, and the fields a
+//!   company adds to them.
 //!
 //! Field names follow the contract (camelCase on `/api`, snake_case in OAuth bodies); the
 //! structs are the single place where that spelling is decided.
@@ -17,6 +19,7 @@ pub mod available_for;
 pub mod clients;
 pub mod companies;
 pub mod company_groups;
+pub mod custom_fields;
 pub mod discovery;
 pub mod envelope;
 pub mod jobs;
@@ -27,5 +30,6 @@ pub mod roles;
 pub mod search;
 pub mod system_users;
 pub mod target_user_import;
+pub mod target_users;
 
 pub use envelope::{ResultStatus, ServiceResult};
