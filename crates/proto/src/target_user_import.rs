@@ -18,6 +18,16 @@ pub struct UploadFileDto {
     pub duplicate_count: i64,
 }
 
+/// The multipart form of the uploads, for the OpenAPI document (the server streams the field
+/// `File`; the name matches ignoring case).
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "PascalCase")]
+pub struct UploadForm {
+    /// A CSV (UTF-8 or Latin-1; comma, semicolon or tab), XLSX or XLS file.
+    #[schema(value_type = String, format = Binary)]
+    pub file: Vec<u8>,
+}
+
 /// `TransactionDto`: `POST /api/target-groups/upload`.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]

@@ -7,7 +7,7 @@
 //! job's outcome ends it `Finished` or `FinishedWithError` with the reason. A job whose lease
 //! was taken over stops at its next write and leaves the ending to its new owner.
 //!
-//! Every loop also ends the jobs that were taken back too often
+//! The loop also purges expired uploads, and ends the jobs that were taken back too often
 //! ([`latchkey_store::Store::end_abandoned_jobs`]), so a job cut by `kill -9` either resumes on
 //! the next claim or ends with the reason: it never stays Running. On a graceful stop the
 //! server hands its jobs back ([`release`]) and they resume at the next start or on another
@@ -44,12 +44,7 @@ impl Jobs {
         Self {
             // Unique per process start: a restarted server must not pass for its former self
             // and keep the leases of the jobs it was running when it died.
-            owner: format!(
-                "{}-{}",
-                std::process::id(),
-                uuid::Uuid::new_v4().simple()
-            )
-            .into(),
+            owner: format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple()).into(),
             wake: Notify::new(),
         }
     }
@@ -92,15 +87,30 @@ pub async fn run(state: AppState) {
     let mut running = JoinSet::new();
     let mut tick = tokio::time::interval((lease / 3).min(Duration::from_secs(1)));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // Expired uploads are purged every minute, or as often as they expire when that is sooner.
+    let purge_every = Duration::from_secs(state.config.import_transaction_seconds.clamp(1, 60));
+    let mut purged = tokio::time::Instant::now();
     loop {
         while running.try_join_next().is_some() {}
+        if purged.elapsed() >= purge_every {
+            purged = tokio::time::Instant::now();
+            match state.store.purge_expired_imports().await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(transactions = n, "purged expired uploads"),
+                Err(e) => tracing::warn!(error = %e, "purging expired uploads failed"),
+            }
+        }
         match state.store.end_abandoned_jobs().await {
             Ok(0) => {}
             Ok(n) => tracing::warn!(jobs = n, "ended jobs interrupted too many times"),
             Err(e) => tracing::warn!(error = %e, "ending abandoned jobs failed"),
         }
         while let Ok(permit) = workers.clone().try_acquire_owned() {
-            match state.store.claim_job(&state.jobs.owner, lease_ms(lease)).await {
+            match state
+                .store
+                .claim_job(&state.jobs.owner, lease_ms(lease))
+                .await
+            {
                 Ok(Some(job)) => {
                     let state = state.clone();
                     running.spawn(async move {
@@ -186,8 +196,12 @@ async fn run_one(state: &AppState, job: ClaimedJob) {
                 tracing::warn!(job = %job.resource_id, reason = %reason, "job finished with an error")
             }
         },
-        Ok(false) => tracing::warn!(job = %job.resource_id, "job ended elsewhere before it finished here"),
-        Err(e) => tracing::error!(job = %job.resource_id, error = %e, "recording a job's end failed"),
+        Ok(false) => {
+            tracing::warn!(job = %job.resource_id, "job ended elsewhere before it finished here")
+        }
+        Err(e) => {
+            tracing::error!(job = %job.resource_id, error = %e, "recording a job's end failed")
+        }
     }
 }
 

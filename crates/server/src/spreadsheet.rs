@@ -85,7 +85,8 @@ pub fn parse(
     name: Option<&str>,
     rows: &mut dyn FnMut(Row) -> bool,
 ) -> Result<Parsed, Unreadable> {
-    let mut file = File::open(path).map_err(|e| unreadable(format!("The file cannot be read: {e}")))?;
+    let mut file =
+        File::open(path).map_err(|e| unreadable(format!("The file cannot be read: {e}")))?;
     let mut magic = [0u8; 8];
     let n = read_up_to(&mut file, &mut magic)?;
     if n == 0 {
@@ -175,7 +176,10 @@ impl<'a> Sheets<'a> {
             self.has_header = true;
             self.infos[sheet].headers = cells;
             if sheet == 0 {
-                self.email_column = self.infos[0].headers.iter().position(|h| is_email_header(h));
+                self.email_column = self.infos[0]
+                    .headers
+                    .iter()
+                    .position(|h| is_email_header(h));
             }
             return Ok(());
         }
@@ -424,7 +428,10 @@ fn read_csv(path: &Path, name: Option<&str>, sheets: &mut Sheets) -> Result<(), 
         .take(SNIFF_BYTES as u64)
         .read_to_string(&mut sample)
         .map_err(|e| unreadable(format!("The file cannot be read: {e}")))?;
-    if sample.chars().any(|c| c.is_control() && !matches!(c, '\t' | '\r' | '\n')) {
+    if sample
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\t' | '\r' | '\n'))
+    {
         return Err(unreadable(
             "The file is not a spreadsheet: upload a CSV, XLSX or XLS file",
         ));
@@ -434,7 +441,12 @@ fn read_csv(path: &Path, name: Option<&str>, sheets: &mut Sheets) -> Result<(), 
     }
     let delimiter = detect_delimiter(&sample, sample.len() >= SNIFF_BYTES);
     let sheet_name = name
-        .map(|n| Path::new(n).file_stem().and_then(|s| s.to_str()).unwrap_or(n))
+        .map(|n| {
+            Path::new(n)
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or(n)
+        })
         .map(str::trim)
         .filter(|n| !n.is_empty())
         .unwrap_or("Sheet1");
@@ -629,7 +641,10 @@ mod tests {
         .expect("parses");
         assert_eq!(parsed.file_type, FileType::Csv);
         assert_eq!(parsed.sheets[0].name, "people");
-        assert_eq!(parsed.sheets[0].headers, ["Email", "First Name", "Last Name"]);
+        assert_eq!(
+            parsed.sheets[0].headers,
+            ["Email", "First Name", "Last Name"]
+        );
         assert_eq!(parsed.sheets[0].row_count, 2);
         assert_eq!(parsed.duplicate_count, 1);
         assert_eq!(cells(&rows[0]), ["jane@example.com", "Jane", "Doe"]);
@@ -639,9 +654,11 @@ mod tests {
 
     #[test]
     fn latin1_with_semicolons() {
-        let (parsed, rows) =
-            parse_bytes(b"Email;Pr\xE9nom;Nom\njos\xE9@example.com;Jos\xE9;M\xFCller\n", None)
-                .expect("parses");
+        let (parsed, rows) = parse_bytes(
+            b"Email;Pr\xE9nom;Nom\njos\xE9@example.com;Jos\xE9;M\xFCller\n",
+            None,
+        )
+        .expect("parses");
         assert_eq!(parsed.sheets[0].headers, ["Email", "Prénom", "Nom"]);
         assert_eq!(parsed.sheets[0].name, "Sheet1");
         assert_eq!(cells(&rows[0]), ["josé@example.com", "José", "Müller"]);
@@ -721,8 +738,14 @@ mod tests {
         assert_eq!(parsed.file_type, FileType::Xlsx);
         let names: Vec<&str> = parsed.sheets.iter().map(|s| s.name.as_str()).collect();
         assert_eq!(names, ["Users", "Time Zones"]);
-        assert_eq!(parsed.sheets[0].headers, ["Email", "Phone", "Column C", "Active"]);
-        assert_eq!(cells(&rows[0]), ["a@example.com", "905551234567", "", "true"]);
+        assert_eq!(
+            parsed.sheets[0].headers,
+            ["Email", "Phone", "Column C", "Active"]
+        );
+        assert_eq!(
+            cells(&rows[0]),
+            ["a@example.com", "905551234567", "", "true"]
+        );
         assert_eq!((rows[1].number, rows[1].sheet), (4, 0));
         assert_eq!(parsed.duplicate_count, 1);
         assert_eq!((rows[2].sheet, cells(&rows[2])), (1, vec!["UTC"]));

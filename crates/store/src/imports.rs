@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
-use crate::jobs::{Lease, NewJob, Step, insert_job, set_step_count};
+use crate::jobs::{JobRow, JobStatus, Lease, NewJob, Step, insert_job, set_step_count};
 use crate::search::{Compiled, Field, Kind, Params, SearchQuery, SearchSpec};
 use crate::{Store, StoreError};
 
@@ -64,7 +64,9 @@ pub struct TransactionRow {
     /// The mapping as create-mapping stored it.
     pub mapping: Option<serde_json::Value>,
     pub mapping_job: Option<i64>,
+    pub mapping_status: Option<JobStatus>,
     pub import_job: Option<i64>,
+    pub import_status: Option<JobStatus>,
     pub new_count: i64,
     pub existing_count: i64,
     pub invalid_count: i64,
@@ -148,7 +150,7 @@ pub enum ImportSelection {
     All,
     OnlyNew,
     OnlyExisting,
-    /// These rows (resource ids), if New or Exists.
+    /// These rows (resource ids); those in Error are reported by the import, not written.
     Rows(Vec<String>),
 }
 
@@ -162,7 +164,7 @@ impl ImportSelection {
             Self::Rows(ids) if ids.is_empty() => "1 = 0".to_owned(),
             Self::Rows(ids) => {
                 let list: Vec<String> = ids.iter().map(|id| params.text(id.clone())).collect();
-                format!("u.status IN (1, 2) AND u.resource_id IN ({})", list.join(", "))
+                format!("u.resource_id IN ({})", list.join(", "))
             }
         }
     }
@@ -242,7 +244,9 @@ impl UploadWriter {
 
 const TRANSACTION_COLUMNS: &str = "t.id, t.resource_id, t.company_id, t.file_type, t.sheets, \
     t.row_count, t.column_count, t.duplicate_count, t.mapping, t.mapping_job_id, t.import_job_id, \
-    t.new_count, t.existing_count, t.invalid_count, t.create_time, t.expire_time";
+    t.new_count, t.existing_count, t.invalid_count, t.create_time, t.expire_time, \
+    (SELECT j.status FROM jobs j WHERE j.id = t.mapping_job_id) AS mapping_status, \
+    (SELECT j.status FROM jobs j WHERE j.id = t.import_job_id) AS import_status";
 
 fn transaction_row(r: &AnyRow) -> Result<TransactionRow, StoreError> {
     let key: i64 = r.try_get("id")?;
@@ -265,7 +269,13 @@ fn transaction_row(r: &AnyRow) -> Result<TransactionRow, StoreError> {
             .transpose()
             .map_err(|e| corrupt("mapping", e))?,
         mapping_job: r.try_get("mapping_job_id")?,
+        mapping_status: r
+            .try_get::<Option<i64>, _>("mapping_status")?
+            .map(JobStatus::from_stored),
         import_job: r.try_get("import_job_id")?,
+        import_status: r
+            .try_get::<Option<i64>, _>("import_status")?
+            .map(JobStatus::from_stored),
         new_count: r.try_get("new_count")?,
         existing_count: r.try_get("existing_count")?,
         invalid_count: r.try_get("invalid_count")?,
@@ -399,6 +409,26 @@ impl Store {
         .await?
         .ok_or(StoreError::NotFound)?;
         transaction_row(&row)
+    }
+
+    /// The transaction a mapping job of the company maps (expired or not, until purged); none
+    /// once the transaction was re-issued.
+    pub async fn transaction_of_mapping_job(
+        &self,
+        scope: &CompanyScope,
+        job: &JobRow,
+    ) -> Result<Option<TransactionRow>, StoreError> {
+        sqlx::query(&format!(
+            "SELECT {TRANSACTION_COLUMNS} FROM import_transactions t \
+             WHERE t.mapping_job_id = $1 AND t.company_id = $2"
+        ))
+        .bind(job.key)
+        .bind(scope.company_id())
+        .fetch_optional(self.pool())
+        .await?
+        .as_ref()
+        .map(transaction_row)
+        .transpose()
     }
 
     /// The first `limit` rows of a sheet, in file order.
@@ -644,47 +674,31 @@ impl Store {
         Ok(())
     }
 
-    /// Which of `emails` (folded) belong to live target users of the company.
-    pub async fn existing_emails(
-        &self,
-        company_id: i64,
-        emails: &[&str],
-    ) -> Result<HashSet<String>, StoreError> {
-        let mut found = HashSet::new();
-        // One bind per email: 1,000 a statement stays far below both stores' limits.
-        for chunk in emails.chunks(1000) {
-            let mut params = Params::new(self.backend);
-            let company = params.int(company_id);
-            let list: Vec<String> = chunk.iter().map(|e| params.text(*e)).collect();
-            let sql = format!(
-                "SELECT email_folded FROM target_users WHERE company_id = {company} \
-                 AND status_id <> 2 AND email_folded IN ({})",
-                list.join(", ")
-            );
-            for r in params.apply(sqlx::query(&sql)).fetch_all(self.pool()).await? {
-                found.insert(r.try_get("email_folded")?);
-            }
-        }
-        Ok(found)
-    }
-
-    /// How many preview rows an import with `selection` would write, by status:
-    /// `(new, existing)`, not counting rows an earlier run already wrote.
+    /// How many preview rows an import with `selection` goes through, by status:
+    /// `(new, existing, invalid)`, not counting rows an earlier run already wrote.
     pub async fn import_counts(
         &self,
         transaction: &TransactionRow,
         selection: &ImportSelection,
-    ) -> Result<(i64, i64), StoreError> {
+    ) -> Result<(i64, i64, i64), StoreError> {
         let mut params = Params::new(self.backend);
         let t = params.int(transaction.key);
         let condition = selection.condition(&mut params);
         let sql = format!(
             "SELECT COALESCE(SUM(CASE WHEN u.status = 1 THEN 1 ELSE 0 END), 0) AS new_rows, \
-             COALESCE(SUM(CASE WHEN u.status = 2 THEN 1 ELSE 0 END), 0) AS existing_rows \
+             COALESCE(SUM(CASE WHEN u.status = 2 THEN 1 ELSE 0 END), 0) AS existing_rows, \
+             COALESCE(SUM(CASE WHEN u.status = 3 THEN 1 ELSE 0 END), 0) AS invalid_rows \
              FROM import_users u WHERE u.transaction_id = {t} AND u.import_time IS NULL AND {condition}"
         );
-        let r = params.apply(sqlx::query(&sql)).fetch_one(self.pool()).await?;
-        Ok((r.try_get("new_rows")?, r.try_get("existing_rows")?))
+        let r = params
+            .apply(sqlx::query(&sql))
+            .fetch_one(self.pool())
+            .await?;
+        Ok((
+            r.try_get("new_rows")?,
+            r.try_get("existing_rows")?,
+            r.try_get("invalid_rows")?,
+        ))
     }
 
     /// The next preview rows an import writes: selected, not yet imported, after key `after`,
@@ -714,6 +728,27 @@ impl Store {
             .collect()
     }
 
+    /// Marks preview rows imported (after their users were written), so that a re-run import
+    /// skips them; held by the job's lease.
+    pub async fn mark_imported(&self, lease: &Lease, keys: &[i64]) -> Result<(), StoreError> {
+        let now = now_millis();
+        let mut tx = self.pool().begin().await?;
+        lease.hold(&mut tx).await?;
+        for chunk in keys.chunks(1000) {
+            let list: Vec<String> = chunk.iter().map(i64::to_string).collect();
+            // Keys are integers read from the store, never input: spliced safely.
+            sqlx::query(&format!(
+                "UPDATE import_users SET import_time = $1, update_time = $1 WHERE id IN ({})",
+                list.join(", ")
+            ))
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Resource ids among `ids` that are not preview rows of the transaction.
     pub async fn unknown_preview_rows(
         &self,
@@ -738,7 +773,11 @@ impl Store {
             .iter()
             .map(|r| r.try_get("resource_id"))
             .collect::<Result<_, _>>()?;
-        Ok(ids.iter().filter(|id| !known.contains(*id)).cloned().collect())
+        Ok(ids
+            .iter()
+            .filter(|id| !known.contains(*id))
+            .cloned()
+            .collect())
     }
 
     /// One page of the preview.
@@ -772,24 +811,6 @@ const JOB_RUNNING: &str =
 /// A transaction with no mapping or import job queued or running.
 const IDLE: &str = "NOT EXISTS (SELECT 1 FROM jobs j WHERE j.status IN (0, 1) \
     AND (j.id = import_transactions.mapping_job_id OR j.id = import_transactions.import_job_id))";
-
-/// Marks preview rows imported, on the caller's transaction (the one that wrote the users), so
-/// that a re-run import skips them.
-pub async fn mark_imported(conn: &mut sqlx::AnyConnection, keys: &[i64]) -> Result<(), StoreError> {
-    let now = now_millis();
-    for chunk in keys.chunks(1000) {
-        let list: Vec<String> = chunk.iter().map(i64::to_string).collect();
-        // Keys are integers read from the store, never input: spliced safely.
-        sqlx::query(&format!(
-            "UPDATE import_users SET import_time = $1, update_time = $1 WHERE id IN ({})",
-            list.join(", ")
-        ))
-        .bind(now)
-        .execute(&mut *conn)
-        .await?;
-    }
-    Ok(())
-}
 
 fn cells(r: &AnyRow) -> Result<Vec<String>, StoreError> {
     let text: String = r.try_get("cells")?;

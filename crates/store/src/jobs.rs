@@ -182,10 +182,11 @@ impl Lease {
     }
 }
 
+/// The sums are cast because PostgreSQL sums BIGINTs as NUMERIC.
 const JOB_COLUMNS: &str = "j.id, j.resource_id, j.company_id, j.kind, j.name, j.status, j.error_message, \
     j.create_time, j.start_time, j.end_time, \
-    (SELECT COALESCE(SUM(s.current_count), 0) FROM job_steps s WHERE s.job_id = j.id) AS current_count, \
-    (SELECT COALESCE(SUM(s.target_count), 0) FROM job_steps s WHERE s.job_id = j.id) AS target_count";
+    (SELECT CAST(COALESCE(SUM(s.current_count), 0) AS BIGINT) FROM job_steps s WHERE s.job_id = j.id) AS current_count, \
+    (SELECT CAST(COALESCE(SUM(s.target_count), 0) AS BIGINT) FROM job_steps s WHERE s.job_id = j.id) AS target_count";
 
 fn job_row(r: &AnyRow) -> Result<JobRow, StoreError> {
     Ok(JobRow {

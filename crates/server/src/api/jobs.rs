@@ -64,14 +64,23 @@ fn result(job: &JobRow) -> JobResult {
         create_time: millis_to_rfc3339(job.create_time),
         end_time: job.end_time.map(millis_to_rfc3339),
         error_message: job.error_message.clone(),
-        estimated_time: estimate(job.status, job.start_time, job.current_count, job.target_count),
+        estimated_time: estimate(
+            job.status,
+            job.start_time,
+            job.current_count,
+            job.target_count,
+        ),
         is_finished: job.status.is_finished(),
     }
 }
 
 fn step(job: &JobRow, s: StepRow) -> ProcessResult {
     let finished = job.status.is_finished() || s.end_time.is_some();
-    let status = if finished { job.status } else { JobStatus::Running };
+    let status = if finished {
+        job.status
+    } else {
+        JobStatus::Running
+    };
     ProcessResult {
         name: s.name,
         step_type: s.step,

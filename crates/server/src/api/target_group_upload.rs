@@ -6,10 +6,9 @@ use axum::Json;
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Path, Query, State};
 use latchkey_proto::ServiceResult;
-use latchkey_proto::target_user_import::{TransactionDto, UploadedFileDto};
+use latchkey_proto::target_user_import::{TransactionDto, UploadForm, UploadedFileDto};
 use serde::Deserialize;
 
-use crate::api::target_user_import::UploadForm;
 use crate::auth::scope::Scoped;
 use crate::error::{ApiError, ApiResult, ok};
 use crate::import::upload;
@@ -70,7 +69,10 @@ pub async fn uploaded_sheet(
 ) -> ApiResult<Json<ServiceResult<UploadedFileDto>>> {
     let Query(query) = query.map_err(|e| ApiError::input(vec![format!("sheetName: {e}")]))?;
     let transaction = upload::find(&state, &scope, &id).await?;
-    Ok(ok(
-        upload::summary(&state, &transaction, query.sheet_name.as_deref()).await?,
-    ))
+    Ok(ok(upload::summary(
+        &state,
+        &transaction,
+        query.sheet_name.as_deref(),
+    )
+    .await?))
 }

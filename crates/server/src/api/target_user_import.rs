@@ -18,7 +18,7 @@ use latchkey_proto::search::{PagedResults, SearchRequest};
 use latchkey_proto::target_user_import::{
     CreateMappingRequest, ExampleFileRequest, ImportRequest, ImportStarted, MappingJobDto,
     MappingJobStarted, SearchTmpTargetUserServiceResult, TmpTargetUserCustomField,
-    TmpTargetUserSearchView, TransactionIdDto, UploadFileDto, ValidationError,
+    TmpTargetUserSearchView, TransactionIdDto, UploadFileDto, UploadForm, ValidationError,
 };
 use latchkey_store::imports::{PreviewRow, TransactionRow};
 
@@ -49,16 +49,6 @@ pub async fn upload(
         column_count: summary.column_count,
         duplicate_count: summary.duplicate_count,
     }))
-}
-
-/// The multipart form of an upload.
-#[derive(utoipa::ToSchema)]
-#[allow(dead_code)]
-pub struct UploadForm {
-    /// A CSV (UTF-8 or Latin-1; comma, semicolon or tab), XLSX or XLS file.
-    #[schema(format = Binary, value_type = String)]
-    #[allow(non_snake_case)]
-    File: Vec<u8>,
 }
 
 #[utoipa::path(get, path = "/api/target-users/upload/{transactionId}", tag = TAG,
@@ -107,7 +97,11 @@ pub async fn create_mapping(
     Scoped { scope, .. }: Scoped,
     JsonBody(body): JsonBody<CreateMappingRequest>,
 ) -> ApiResult<Json<ServiceResult<MappingJobStarted>>> {
-    let Some(id) = body.transaction_id.as_deref().map(str::trim).filter(|s| !s.is_empty())
+    let Some(id) = body
+        .transaction_id
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
     else {
         return Err(ApiError::input(vec!["transactionId is required".into()]));
     };
@@ -286,7 +280,13 @@ pub async fn import(
     JsonBody(body): JsonBody<ImportRequest>,
 ) -> ApiResult<Json<ServiceResult<ImportStarted>>> {
     let transaction = upload::find(&state, &scope, &id).await?;
-    Ok(ok(import::apply::start(&state, &scope, &transaction, &body).await?))
+    Ok(ok(import::apply::start(
+        &state,
+        &scope,
+        &transaction,
+        &body,
+    )
+    .await?))
 }
 
 /// A row's `validation` column.

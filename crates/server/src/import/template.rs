@@ -22,7 +22,10 @@ pub async fn respond(
     format: Format,
     custom_fields: Vec<String>,
 ) -> ApiResult<Response> {
-    let mut headers: Vec<String> = UserField::ALL.iter().map(|f| f.header().to_owned()).collect();
+    let mut headers: Vec<String> = UserField::ALL
+        .iter()
+        .map(|f| f.header().to_owned())
+        .collect();
     headers.extend(custom_fields.iter().map(|n| safe_cell(n)));
     match format {
         Format::Csv => {

@@ -127,11 +127,7 @@ async fn store(
 }
 
 /// The company's transaction `id`, or 404 telling the caller to upload the file again.
-pub async fn find(
-    state: &AppState,
-    scope: &CompanyScope,
-    id: &str,
-) -> ApiResult<TransactionRow> {
+pub async fn find(state: &AppState, scope: &CompanyScope, id: &str) -> ApiResult<TransactionRow> {
     let not_found = || {
         ApiError::not_found(format!(
             "Transaction {id} was not found or has expired: upload the file again"
