@@ -432,7 +432,7 @@ impl Store {
                 None => inserts.push((i, ResourceId::generate().to_string(), values)),
             }
         }
-        for chunk in inserts.chunks(CHUNK) {
+        for chunk in inserts.chunks(self.backend.rows_per_statement(17)) {
             let created = insert_users(self.backend, &mut tx, company, chunk, now).await?;
             for (i, rid, _) in chunk {
                 keys[*i] = *created.get(rid).ok_or_else(|| {
@@ -1122,7 +1122,7 @@ async fn write_field_values(
             .execute(&mut *conn)
             .await?;
     }
-    for chunk in set.chunks(CHUNK) {
+    for chunk in set.chunks(backend.rows_per_statement(3)) {
         let mut params = Params::new(backend);
         let tuples: Vec<String> = chunk
             .iter()
@@ -1173,7 +1173,7 @@ async fn write_memberships(
         };
         added.extend(groups.iter().map(|g| (*g, *user)));
     }
-    for chunk in added.chunks(CHUNK) {
+    for chunk in added.chunks(backend.rows_per_statement(2)) {
         let mut params = Params::new(backend);
         let at = params.int(now);
         let tuples: Vec<String> = chunk
