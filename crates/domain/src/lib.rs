@@ -8,6 +8,7 @@
 //! - [`permission`]: permission keys (`companies/search|POST`) and who may hold them.
 //! - [`role`]: the built-in roles.
 //! - [`user`]: system users' fields (email, names, phone), checked at the edge.
+//! - [`target_user`]: target users' rules, the one validation every write of one goes through.
 //! - [`password`]: Argon2id password hashes, the password policy, one-time set-password
 //!   tokens and sign-in lockout.
 //! - [`authz`]: the caller, and the [`authz::CompanyScope`] that only the authorization check can
@@ -20,5 +21,6 @@ pub mod password;
 pub mod permission;
 pub mod role;
 pub mod secret;
+pub mod target_user;
 pub mod time;
 pub mod user;

@@ -7,6 +7,8 @@
 //! - [`discovery`]: OpenID provider metadata and the JWKS document.
 //! - [`companies`]: company DTOs, named and shaped as in the Keepnet contract.
 //! - [`system_users`]: system users ("People"), their roles and passwords.
+//! - [`target_users`] and [`custom_fields`]: the people simulations are for, and the fields a
+//!   company adds to them.
 //!
 //! Field names follow the contract (camelCase on `/api`, snake_case in OAuth bodies); the
 //! structs are the single place where that spelling is decided.
@@ -15,6 +17,7 @@ pub mod available_for;
 pub mod clients;
 pub mod companies;
 pub mod company_groups;
+pub mod custom_fields;
 pub mod discovery;
 pub mod envelope;
 pub mod limits;
@@ -23,5 +26,6 @@ pub mod oauth;
 pub mod roles;
 pub mod search;
 pub mod system_users;
+pub mod target_users;
 
 pub use envelope::{ResultStatus, ServiceResult};

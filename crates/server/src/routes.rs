@@ -88,7 +88,10 @@ fn operations(paths: &Paths) -> Vec<(String, Method, Operation)> {
 /// The table.
 pub fn table() -> Vec<ApiRoute> {
     use api::system_users as users;
-    use api::{available_for, clients, companies, company_groups as groups, permissions, roles};
+    use api::{
+        available_for, clients, companies, company_groups as groups, custom_fields, permissions,
+        roles, target_users,
+    };
     let mut table = vec![
         ApiRoute::new(Tier::Company, routes!(companies::my)),
         ApiRoute::new(Tier::Reseller, routes!(companies::search)),
@@ -146,6 +149,33 @@ pub fn table() -> Vec<ApiRoute> {
         ApiRoute::new(Tier::Company, routes!(users::update_settings)),
         ApiRoute::new(Tier::Public, routes!(users::reset_password)),
         ApiRoute::new(Tier::Public, routes!(users::create_password)),
+        ApiRoute::new(Tier::Company, routes!(target_users::create)),
+        ApiRoute::new(Tier::Company, routes!(target_users::get)),
+        ApiRoute::new(Tier::Company, routes!(target_users::update)),
+        ApiRoute::new(Tier::Company, routes!(target_users::delete)),
+        ApiRoute::new(Tier::Company, routes!(target_users::bulk_delete)),
+        ApiRoute::new(Tier::Company, routes!(target_users::search)),
+        ApiRoute::new(Tier::Company, routes!(target_users::export)),
+        ApiRoute::new(Tier::Company, routes!(target_users::search_email)),
+        ApiRoute::new(Tier::Company, routes!(target_users::by_resource_ids)),
+        ApiRoute::new(
+            Tier::Company,
+            routes!(target_users::include_deleted_by_resource_ids),
+        ),
+        ApiRoute::new(Tier::Company, routes!(target_users::count_summary)),
+        ApiRoute::new(Tier::Company, routes!(target_users::groups)),
+        ApiRoute::new(Tier::Company, routes!(target_users::enrollment_emails)),
+        ApiRoute::new(
+            Tier::Company,
+            routes!(target_users::enrollment_emails_count),
+        ),
+        ApiRoute::new(Tier::Company, routes!(target_users::scorm_email)),
+        ApiRoute::new(Tier::Company, routes!(custom_fields::create)),
+        ApiRoute::new(Tier::Company, routes!(custom_fields::bulk_update)),
+        ApiRoute::new(Tier::Company, routes!(custom_fields::company)),
+        ApiRoute::new(Tier::Company, routes!(custom_fields::group)),
+        ApiRoute::new(Tier::Company, routes!(custom_fields::get)),
+        ApiRoute::new(Tier::Company, routes!(custom_fields::update)),
     ];
     table.extend(api::reference::routes());
     table

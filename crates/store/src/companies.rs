@@ -103,6 +103,18 @@ impl Store {
         Ok(row.map(|r| company_ref(&r)).transpose()?)
     }
 
+    /// [`Store::find_company`] by the company's number (`user_company_id`), for the few
+    /// requests that name a company so.
+    pub async fn find_company_by_number(&self, id: i64) -> Result<Option<CompanyRef>, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {REF_COLUMNS} FROM companies c WHERE c.id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(row.map(|r| company_ref(&r)).transpose()?)
+    }
+
     /// Every company the reach covers, parents before children.
     pub async fn companies_in_reach(&self, reach: &Reach) -> Result<Vec<CompanyNode>, StoreError> {
         let mut params = Params::new(self.backend);

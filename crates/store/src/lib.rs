@@ -7,6 +7,7 @@
 //! start-up.
 //!
 //! One file per resource: [`companies`], [`clients`], [`roles`], [`system_users`], [`keys`],
+//! [`target_users`] and [`custom_fields`],
 //! and [`meta`] for counters that tell other processes something changed. Functions that touch
 //! tenant data take a [`latchkey_domain::authz::CompanyScope`] or
 //! [`latchkey_domain::authz::Reach`], which only the authorization step can build.
@@ -15,6 +16,7 @@ pub mod bootstrap;
 pub mod clients;
 pub mod companies;
 pub mod company_groups;
+pub mod custom_fields;
 mod error;
 pub mod keys;
 pub mod lookups;
@@ -23,6 +25,7 @@ pub mod roles;
 pub mod search;
 pub mod sessions;
 pub mod system_users;
+pub mod target_users;
 
 pub use error::StoreError;
 

@@ -29,8 +29,6 @@ use sqlx::{Any, Row};
 use crate::{Backend, StoreError};
 use sqlx::any::AnyArguments;
 use sqlx::query::Query;
-use time::macros::format_description;
-use time::{Date, OffsetDateTime, PrimitiveDateTime};
 
 pub use latchkey_proto::limits::{
     DEFAULT_PAGE_SIZE, MAX_FILTER_DEPTH, MAX_FILTER_GROUPS, MAX_FILTER_ITEMS, MAX_INCLUDE_VALUES,
@@ -44,6 +42,9 @@ pub enum Kind {
     Bool,
     /// Unix milliseconds in the database.
     Date,
+    /// An enumeration stored as its code and named on the wire: values are matched by name,
+    /// ignoring case (`Status Include "Active,Inactive"`).
+    Enum(&'static [(&'static str, i64)]),
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -657,23 +658,30 @@ fn compile_item(
             let p = params.text(value.clone());
             Some(format!("{col} {} {p}", cmp_sql(op)))
         }
-        (Kind::Number | Kind::Bool, _) => {
+        (Kind::Number | Kind::Bool | Kind::Enum(_), _) => {
             let parse = |v: &str| -> Option<i64> {
-                if field.kind == Kind::Bool {
-                    match v.trim().to_ascii_lowercase().as_str() {
+                match field.kind {
+                    Kind::Bool => match v.trim().to_ascii_lowercase().as_str() {
                         "true" | "1" => Some(1),
                         "false" | "0" => Some(0),
                         _ => None,
-                    }
-                } else {
-                    v.trim().parse().ok()
+                    },
+                    Kind::Enum(names) => names
+                        .iter()
+                        .find(|(name, _)| name.eq_ignore_ascii_case(v.trim()))
+                        .map(|(_, code)| *code),
+                    _ => v.trim().parse().ok(),
                 }
             };
-            let what = if field.kind == Kind::Bool {
-                "true or false"
-            } else {
-                "a whole number"
+            let what = match field.kind {
+                Kind::Bool => "true or false".to_owned(),
+                Kind::Enum(names) => format!(
+                    "one of: {}",
+                    names.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+                ),
+                _ => "a whole number".to_owned(),
             };
+            let what = what.as_str();
             match op {
                 Op::Include => {
                     let mut list = Vec::new();
@@ -767,30 +775,7 @@ fn escape_like(s: &str) -> String {
 
 /// Unix milliseconds, and whether only a date (a whole day) was given.
 fn parse_date(value: &str) -> Option<(i64, bool)> {
-    let v = value.trim();
-    if let Ok(t) = OffsetDateTime::parse(v, &time::format_description::well_known::Rfc3339) {
-        return Some(((t.unix_timestamp_nanos() / 1_000_000) as i64, false));
-    }
-    // `2026-11-23T10:00:00` or `2026-11-23T10:00:00.123` without an offset: UTC.
-    let naive = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]");
-    if let Some(t) = v
-        .get(..19)
-        .and_then(|head| PrimitiveDateTime::parse(head, &naive).ok())
-        && v[19..]
-            .trim_start_matches('.')
-            .bytes()
-            .all(|b| b.is_ascii_digit())
-    {
-        return Some((
-            (t.assume_utc().unix_timestamp_nanos() / 1_000_000) as i64,
-            false,
-        ));
-    }
-    let date = Date::parse(v, format_description!("[year]-[month]-[day]")).ok()?;
-    Some((
-        (date.midnight().assume_utc().unix_timestamp_nanos() / 1_000_000) as i64,
-        true,
-    ))
+    latchkey_domain::time::parse_date(value)
 }
 
 #[cfg(test)]
