@@ -25,6 +25,9 @@ import { signInPage, passwordPage } from "./pages/session.js";
 
 const app = document.getElementById("app");
 
+/** Where the tab keeps the company it acts on, across reloads. */
+const COMPANY_KEY = "latchkey.companyId";
+
 /** Companies the user may switch to: `[{resourceId, name, depth}]`. */
 let companies = [];
 
@@ -88,6 +91,7 @@ function layout(route, content) {
         id: "company-switcher",
         onchange: (e) => {
           context.companyId = e.target.value;
+          sessionStorage.setItem(COMPANY_KEY, context.companyId);
           // Another company's list of the same kind; a detail page belongs to the old one.
           const target = `#${current ? current.path : home}`;
           if (location.hash === target) render();
@@ -172,6 +176,9 @@ async function loadCompanies() {
   };
   walk(tree, 0);
   if (flat.length) companies = flat;
+  // A reload stays in the company chosen in this tab.
+  const chosen = sessionStorage.getItem(COMPANY_KEY);
+  if (companies.some((c) => c.resourceId === chosen)) context.companyId = chosen;
 }
 
 async function signOut() {
@@ -181,6 +188,7 @@ async function signOut() {
     context.session = null;
     context.companyId = null;
     companies = [];
+    sessionStorage.removeItem(COMPANY_KEY);
     say(success("You have signed out."));
     history.replaceState(null, "", "/console/");
     render();

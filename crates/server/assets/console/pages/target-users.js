@@ -174,7 +174,8 @@ export async function form(root, { id = null }) {
       return problems;
     },
     submit: async () => {
-      const text = (el) => el.value.trim() || null;
+      // An empty text clears the field (null would leave it as it was).
+      const text = (el) => el.value.trim();
       const payload = {
         email: inputs.email.value.trim(),
         firstName: text(inputs.firstName),
@@ -192,7 +193,7 @@ export async function form(root, { id = null }) {
           resourceId: c.field.resourceId,
           name: c.field.name,
           dataType: dataTypeName(c.field.fieldDataType),
-          value: c.input.value.trim() || null,
+          value: c.input.value.trim(),
         })),
       };
       if (!editing) payload.targetGroupResourceIds = groupBoxes.filter((b) => b.checked).map((b) => b.value);
