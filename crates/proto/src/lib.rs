@@ -7,6 +7,7 @@
 //! - [`discovery`]: OpenID provider metadata and the JWKS document.
 //! - [`companies`]: company DTOs, named and shaped as in the Keepnet contract.
 //! - [`system_users`]: system users ("People"), their roles and passwords.
+//! - [`target_groups`]: target groups, their members and counts; [`tags`]: company tags.
 //! - [`target_users`] and [`custom_fields`]: the people simulations are for, and the fields a
 //!   company adds to them.
 //!
@@ -26,6 +27,8 @@ pub mod oauth;
 pub mod roles;
 pub mod search;
 pub mod system_users;
+pub mod tags;
+pub mod target_groups;
 pub mod target_users;
 
 pub use envelope::{ResultStatus, ServiceResult};

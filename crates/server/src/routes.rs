@@ -92,6 +92,7 @@ pub fn table() -> Vec<ApiRoute> {
         available_for, clients, companies, company_groups as groups, custom_fields, permissions,
         roles, target_users,
     };
+    use api::{tags, target_groups};
     let mut table = vec![
         ApiRoute::new(Tier::Company, routes!(companies::my)),
         ApiRoute::new(Tier::Reseller, routes!(companies::search)),
@@ -176,6 +177,21 @@ pub fn table() -> Vec<ApiRoute> {
         ApiRoute::new(Tier::Company, routes!(custom_fields::group)),
         ApiRoute::new(Tier::Company, routes!(custom_fields::get)),
         ApiRoute::new(Tier::Company, routes!(custom_fields::update)),
+        ApiRoute::new(Tier::Company, routes!(target_groups::list)),
+        ApiRoute::new(Tier::Company, routes!(target_groups::create)),
+        ApiRoute::new(Tier::Company, routes!(target_groups::get)),
+        ApiRoute::new(Tier::Company, routes!(target_groups::update)),
+        ApiRoute::new(Tier::Company, routes!(target_groups::delete)),
+        ApiRoute::new(Tier::Company, routes!(target_groups::search)),
+        ApiRoute::new(Tier::Company, routes!(target_groups::search_all)),
+        ApiRoute::new(Tier::Company, routes!(target_groups::search_current_company)),
+        ApiRoute::new(Tier::Company, routes!(target_groups::search_name)),
+        ApiRoute::new(Tier::Company, routes!(target_groups::export)),
+        ApiRoute::new(Tier::Company, routes!(target_groups::user_count_detail)),
+        ApiRoute::new(Tier::Company, routes!(target_groups::user_count_detail_ext)),
+        ApiRoute::new(Tier::Company, routes!(target_groups::add_users)),
+        ApiRoute::new(Tier::Company, routes!(target_groups::remove_users)),
+        ApiRoute::new(Tier::Company, routes!(tags::search)),
     ];
     table.extend(api::reference::routes());
     table

@@ -25,6 +25,8 @@ pub mod roles;
 pub mod search;
 pub mod sessions;
 pub mod system_users;
+pub mod tags;
+pub mod target_groups;
 pub mod target_users;
 
 pub use error::StoreError;

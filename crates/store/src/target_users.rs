@@ -184,12 +184,12 @@ pub struct Existing {
     pub resource_id: String,
 }
 
-const USER_COLUMNS: &str = "t.id, t.company_id, t.resource_id, t.email, t.first_name, t.last_name, \
+pub(crate) const USER_COLUMNS: &str = "t.id, t.company_id, t.resource_id, t.email, t.first_name, t.last_name, \
     t.department, t.phone_number, t.priority, t.status_id, t.time_zone_id, t.preferred_language_id, \
     (SELECT l.name FROM lookups l WHERE l.resource_id = t.preferred_language_id) AS preferred_language, \
     t.manager_first_name, t.manager_last_name, t.manager_email, t.create_time, t.update_time, t.delete_time";
 
-fn user_row(r: &AnyRow) -> Result<TargetUserRow, StoreError> {
+pub(crate) fn user_row(r: &AnyRow) -> Result<TargetUserRow, StoreError> {
     let priority: i64 = r.try_get("priority")?;
     let status: i64 = r.try_get("status_id")?;
     Ok(TargetUserRow {
@@ -777,13 +777,42 @@ fn group_row(r: &AnyRow) -> Result<UserGroupRow, StoreError> {
     })
 }
 
-/// The search over a company's users. Deleted users are left out unless the filter asks for
-/// them by status.
+/// The search over a company's users.
 fn user_search(
     backend: crate::Backend,
     scope: &CompanyScope,
     request: &SearchRequest,
 ) -> Result<SearchQuery<TargetUserRow>, StoreError> {
+    user_query(
+        backend,
+        scope,
+        Among::All,
+        request,
+        format!("SELECT {USER_COLUMNS}"),
+        user_row,
+    )
+}
+
+/// Which of a company's users a search covers.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Among {
+    All,
+    /// The members of the target group with this key.
+    InGroup(i64),
+    /// The users who are not members of it.
+    NotInGroup(i64),
+}
+
+/// The search over the company's users that `among` covers, read by `select` and `row`.
+/// Deleted users are left out unless the filter asks for them by status.
+pub(crate) fn user_query<T: Send + 'static>(
+    backend: crate::Backend,
+    scope: &CompanyScope,
+    among: Among,
+    request: &SearchRequest,
+    select: String,
+    row: fn(&AnyRow) -> Result<T, StoreError>,
+) -> Result<SearchQuery<T>, StoreError> {
     let mut params = Params::new(backend);
     let company = params.int(scope.company_id());
     let live = if asks_for_deleted(request.filter.as_ref()) {
@@ -791,15 +820,23 @@ fn user_search(
     } else {
         format!(" AND t.status_id <> {DELETED}")
     };
+    let members = "SELECT m.user_id FROM target_group_members m WHERE m.group_id =";
+    let among = match among {
+        Among::All => String::new(),
+        Among::InGroup(g) => format!(" AND t.id IN ({members} {})", params.int(g)),
+        Among::NotInGroup(g) => format!(" AND t.id NOT IN ({members} {})", params.int(g)),
+    };
     SearchQuery::new(
         &TARGET_USER_SEARCH,
         request,
         params,
-        format!("SELECT {USER_COLUMNS}"),
+        select,
         |condition| {
-            format!("FROM target_users t WHERE t.company_id = {company}{live} AND {condition}")
+            format!(
+                "FROM target_users t WHERE t.company_id = {company}{live}{among} AND {condition}"
+            )
         },
-        user_row,
+        row,
     )
 }
 

@@ -31,5 +31,7 @@ mod search_properties;
 mod signing_keys;
 mod slow_clients;
 mod system_users;
+mod tags;
+mod target_groups;
 mod target_users;
 mod token;

@@ -377,7 +377,7 @@ async fn find(state: &AppState, reach: &Reach, id: &str) -> ApiResult<GroupRow> 
     state.store.group(reach, &rid).await?.ok_or_else(not_found)
 }
 
-fn valid_name(name: Option<&str>) -> ApiResult<String> {
+pub(super) fn valid_name(name: Option<&str>) -> ApiResult<String> {
     let name = name.map(str::trim).unwrap_or("");
     if name.is_empty() || name.chars().count() > 64 {
         return Err(ApiError::input(vec![

@@ -12,5 +12,7 @@ pub mod permissions;
 pub mod reference;
 pub mod roles;
 pub mod system_users;
+pub mod tags;
+pub mod target_groups;
 pub mod target_users;
 pub mod url;
