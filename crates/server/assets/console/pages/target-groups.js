@@ -20,7 +20,7 @@ export async function list(root) {
     load: (page) => api.post("/target-groups/search", searchBody({ ...page, text: search.text() })),
     rowAttributes: (g) => ({ "data-group": g.name }),
     columns: [
-      { title: "Name", sort: "Name", cell: (g) => h("a", { href: link("target-groups", g.resourceId) }, g.name) },
+      { title: "Name", sort: "Name", cell: (g) => (can("target-groups/{resourceId}/users|POST") ? h("a", { href: link("target-groups", g.resourceId) }, g.name) : g.name) },
       { title: "Users", cell: (g) => String(g.userCount ?? "") },
       { title: "Priority", sort: "Priority", cell: (g) => PRIORITY_LABELS[g.priority] || g.priority || "" },
       { title: "Date Created", sort: "CreateTime", cell: (g) => formatDate(g.createTime) },
