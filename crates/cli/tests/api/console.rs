@@ -566,7 +566,12 @@ async fn assets_revalidate_by_etag_and_unknown_ones_are_404() {
         "/console/assets/../Cargo.toml",
         "/console/assets/lib/",
     ] {
-        let response = app.http.get(app.url(missing)).send().await.expect("request");
+        let response = app
+            .http
+            .get(app.url(missing))
+            .send()
+            .await
+            .expect("request");
         assert_eq!(response.status(), StatusCode::NOT_FOUND, "{missing}");
     }
 }
