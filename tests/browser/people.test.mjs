@@ -209,6 +209,9 @@ test("target users: search, sort, edit, export and delete", async () => {
   await dialog.getByRole("button", { name: "Delete" }).click();
   await flash("Target user employee19@northwind.example was deleted.");
   await page.getByText("· 24 users").waitFor();
+  const counts = page.getByRole("group", { name: "Target user counts" });
+  await counts.getByText("Deleted").waitFor();
+  assert.match(await counts.textContent(), /24\s*Active\s*0\s*Inactive\s*1\s*Deleted/);
 });
 
 test("target groups: create, a duplicate refused, rename", async (t) => {

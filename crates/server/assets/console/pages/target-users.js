@@ -67,6 +67,7 @@ export async function list(root) {
       }
     },
   }, `Export ${extension.toUpperCase()}`);
+  const counts = h("div", { class: "counts", role: "group", "aria-label": "Target user counts" });
   root.append(
     h("div", { class: "toolbar" },
       h("h1", {}, "Target Users"),
@@ -74,10 +75,21 @@ export async function list(root) {
         can("target-users/upload|POST") ? h("a", { class: "button secondary", href: "#/target-users/import" }, "Import") : null,
         can("target-users/search/export|POST") ? [exportAs("Csv", "csv"), exportAs("Excel", "xlsx")] : null,
         can("target-users|POST") ? h("a", { class: "button", href: "#/target-users/new" }, "+ NEW") : null)),
+    counts,
     search.element,
     exporting,
     table.element);
-  await table.reload(1);
+  await Promise.all([table.reload(1), showCounts(counts)]);
+}
+
+/** Active, inactive, deleted and monthly-active users (`count-summary`), when allowed. */
+async function showCounts(box) {
+  if (!can("target-users/count-summary|GET")) return;
+  const c = await api.get("/target-users/count-summary").catch(() => null);
+  if (!c) return;
+  const tile = (n, label) => h("div", {}, h("strong", {}, String(n ?? 0)), label);
+  box.replaceChildren(tile(c.activeUserCount, "Active"), tile(c.inactiveUserCount, "Inactive"),
+    tile(c.deletedUserCount, "Deleted"), tile(c.monthlyActiveUserCount, "Monthly active"));
 }
 
 async function remove(user) {
