@@ -1241,3 +1241,173 @@ async fn users_join_target_groups_and_list_them() {
         1
     );
 }
+
+/// The store's write path as the spreadsheet import calls it: hundreds of rows in one call,
+/// created or updated by email, with custom values and groups, or none of them.
+#[tokio::test]
+async fn a_batch_write_creates_and_updates_by_email_all_or_nothing() {
+    use latchkey_domain::authz::operator_scope;
+    use latchkey_domain::ids::ResourceId;
+    use latchkey_domain::target_user::{CustomFieldInput, TargetUserInput, validate};
+    use latchkey_store::target_users::{Match, TargetUserWrite};
+
+    let app = TestApp::spawn().await;
+    let token = app.reseller_token().await;
+    let mine = app.initial.company_resource_id.clone();
+    let sales = insert_group(&app, &mine, "Sales").await;
+    expect_data(
+        call(
+            &app,
+            Method::POST,
+            "/api/custom-fields",
+            &token,
+            None,
+            Some(json!({"name": "Floor", "ownerType": "TargetUser", "fieldDataType": "Number"})),
+        )
+        .await,
+    )
+    .await;
+    let kept = create_user(
+        &app,
+        &token,
+        None,
+        json!({"email": "user7@example.com", "firstName": "Kept", "department": "Ops"}),
+    )
+    .await;
+    let store = &app.state.store;
+    let company = store
+        .find_company(&ResourceId::parse(&mine).expect("id"))
+        .await
+        .expect("read")
+        .expect("company");
+    let scope = operator_scope(company);
+    let rules = store.target_user_rules(&scope).await.expect("rules");
+    let row = |i: usize, floor: &str| TargetUserInput {
+        email: Some(format!("USER{i}@example.com")),
+        last_name: Some(format!("Row {i}")),
+        custom_fields: vec![CustomFieldInput {
+            field: "floor".into(),
+            value: Some(floor.into()),
+        }],
+        target_groups: Some(vec![sales.clone()]),
+        ..Default::default()
+    };
+    let writes = |floor: &str| -> Vec<TargetUserWrite> {
+        (0..450)
+            .map(|i| TargetUserWrite {
+                draft: validate(&row(i, floor), &rules).expect("valid row"),
+                matching: Match::Email,
+            })
+            .collect()
+    };
+    let report = store
+        .write_target_users(&scope, &writes("2"))
+        .await
+        .expect("written");
+    assert_eq!((report.created, report.updated), (449, 1));
+    assert_eq!(report.resource_ids[7], kept);
+    let user = get_user(&app, &token, None, &kept).await;
+    assert_eq!(
+        (
+            &user["email"],
+            &user["firstName"],
+            &user["lastName"],
+            &user["department"]
+        ),
+        (
+            &json!("USER7@example.com"),
+            &json!("Kept"),
+            &json!("Row 7"),
+            &json!("Ops")
+        )
+    );
+    assert_eq!(user["customFieldValues"][0]["value"], "2");
+    let counts = expect_data(
+        call(
+            &app,
+            Method::GET,
+            "/api/target-users/count-summary",
+            &token,
+            None,
+            None,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(counts["activeUserCount"], 450);
+    let in_sales = expect_data(
+        call(
+            &app,
+            Method::POST,
+            "/api/target-users/enrollment-emails/count",
+            &token,
+            None,
+            Some(json!({"targetGroupResourceIds": [sales]})),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(in_sales, 450);
+
+    // Again: every row now updates; an email twice refuses the whole batch.
+    let report = store
+        .write_target_users(&scope, &writes("3"))
+        .await
+        .expect("written");
+    assert_eq!((report.created, report.updated), (0, 450));
+    let mut twice = writes("4");
+    twice.push(twice[0].clone());
+    assert!(store.write_target_users(&scope, &twice).await.is_err());
+    let user = get_user(&app, &token, None, &report.resource_ids[449]).await;
+    assert_eq!(user["customFieldValues"][0]["value"], "3");
+    let drafts: Vec<_> = twice.iter().take(2).map(|w| &w.draft).collect();
+    let existing = store
+        .existing_target_users(&scope, &drafts)
+        .await
+        .expect("read");
+    assert_eq!(
+        existing[0].as_ref().map(|e| e.resource_id.clone()),
+        Some(report.resource_ids[0].clone())
+    );
+    // A new row beyond the licence refuses the batch, updates included.
+    let r = reference(&app, &token).await;
+    let small = expect_data(post_company(&app, &token, None, form(&r, "Small Co", 1)).await).await
+        ["resourceId"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let small_scope = operator_scope(
+        store
+            .find_company(&ResourceId::parse(&small).expect("id"))
+            .await
+            .expect("read")
+            .expect("company"),
+    );
+    let rules = store.target_user_rules(&small_scope).await.expect("rules");
+    let two: Vec<TargetUserWrite> = ["x@example.com", "y@example.com"]
+        .iter()
+        .map(|e| TargetUserWrite {
+            draft: validate(
+                &TargetUserInput {
+                    email: Some((*e).into()),
+                    ..Default::default()
+                },
+                &rules,
+            )
+            .expect("valid"),
+            matching: Match::Email,
+        })
+        .collect();
+    let refused = store
+        .write_target_users(&small_scope, &two)
+        .await
+        .expect_err("over the licence");
+    assert_eq!(
+        refused.to_string(),
+        "The company's licence allows 1 target users; it has 0, and adding 2 would make 2"
+    );
+    assert_eq!(
+        search(&app, &token, Some(&small), json!({})).await["totalNumberOfRecords"],
+        0
+    );
+}
