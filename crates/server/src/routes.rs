@@ -184,12 +184,17 @@ pub fn table() -> Vec<ApiRoute> {
         ApiRoute::new(Tier::Company, routes!(target_groups::delete)),
         ApiRoute::new(Tier::Company, routes!(target_groups::search)),
         ApiRoute::new(Tier::Company, routes!(target_groups::search_all)),
-        ApiRoute::new(Tier::Company, routes!(target_groups::search_current_company)),
+        ApiRoute::new(
+            Tier::Company,
+            routes!(target_groups::search_current_company),
+        ),
         ApiRoute::new(Tier::Company, routes!(target_groups::search_name)),
         ApiRoute::new(Tier::Company, routes!(target_groups::export)),
         ApiRoute::new(Tier::Company, routes!(target_groups::user_count_detail)),
         ApiRoute::new(Tier::Company, routes!(target_groups::user_count_detail_ext)),
         ApiRoute::new(Tier::Company, routes!(target_groups::add_users)),
+        ApiRoute::new(Tier::Company, routes!(target_groups::users_search)),
+        ApiRoute::new(Tier::Company, routes!(target_groups::users_export)),
         ApiRoute::new(Tier::Company, routes!(target_groups::remove_users)),
         ApiRoute::new(Tier::Company, routes!(tags::search)),
     ];

@@ -3,8 +3,8 @@
 //!
 //! A tour:
 //! - [`TargetGroupRow`] is a group as a scoped read found it ([`Store::target_group`],
-//!   [`Store::target_groups`]); the functions that change a group or its members take one, so
-//!   holding it is the proof that the caller may.
+//!   [`Store::target_groups`], the searches); the functions that change a group or its members
+//!   take one, so holding it is the proof that the caller may.
 //! - [`MemberKeys`] are target users of one company, resolved from resource ids by a scoped read
 //!   ([`Store::company_target_users`]); membership changes take them with the group and add or
 //!   remove only users of the group's own company.
@@ -232,22 +232,20 @@ impl Store {
         Ok(id)
     }
 
-    /// The group `id` of a company inside `reach`; `None` also when it belongs to anyone else,
-    /// so that other tenants' ids are indistinguishable from unknown ones.
+    /// The company's group `id`; `None` also when it belongs to another company, so that other
+    /// tenants' ids are indistinguishable from unknown ones.
     pub async fn target_group(
         &self,
-        reach: &Reach,
+        owner: &CompanyScope,
         id: &ResourceId,
     ) -> Result<Option<TargetGroupRow>, StoreError> {
-        let mut params = Params::new(self.backend);
-        let rid = params.text(id.as_str());
-        let within = reach_condition(reach, "c.path", &mut params);
         let sql = format!(
-            "{}, 0 AS is_selected {GROUP_FROM} WHERE g.resource_id = {rid} AND {within}",
+            "{}, 0 AS is_selected {GROUP_FROM} WHERE g.resource_id = $1 AND g.company_id = $2",
             group_columns()
         );
-        let row = params
-            .apply(sqlx::query(&sql))
+        let row = sqlx::query(&sql)
+            .bind(id.as_str())
+            .bind(owner.company_id())
             .fetch_optional(self.pool())
             .await?;
         row.as_ref().map(group_row).transpose()
@@ -627,7 +625,9 @@ fn group_search(
         request,
         params,
         format!("{}, {selected} AS is_selected", group_columns()),
-        |condition| format!("{GROUP_FROM} WHERE {within} AND g.is_system = {system} AND {condition}"),
+        |condition| {
+            format!("{GROUP_FROM} WHERE {within} AND g.is_system = {system} AND {condition}")
+        },
         group_row,
     )
 }

@@ -122,7 +122,11 @@ async fn tags_of_the_companies_in_reach_are_searched_and_paged() {
     .await;
     assert_eq!(names(&acme), ["emea", "gold"]);
     let theirs = expect_data(search(other_token.clone(), None, json!({})).await).await;
-    assert_eq!(names(&theirs), ["secret-tag", "gold"], "by name, descending unless asked");
+    assert_eq!(
+        names(&theirs),
+        ["secret-tag", "gold"],
+        "by name, descending unless asked"
+    );
     expect_envelope(
         search(reseller.clone(), Some(other.clone()), json!({})).await,
         403,
@@ -131,5 +135,8 @@ async fn tags_of_the_companies_in_reach_are_searched_and_paged() {
     .await;
     let bad = search(reseller.clone(), None, json!({"orderBy": "Colour"})).await;
     let body = expect_envelope(bad, 400, "INPUT_ERROR").await;
-    assert!(body["validationMessages"].to_string().contains("Name"), "{body}");
+    assert!(
+        body["validationMessages"].to_string().contains("Name"),
+        "{body}"
+    );
 }

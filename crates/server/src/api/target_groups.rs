@@ -1,16 +1,16 @@
 //! `/api/target-groups`: named sets of a company's target users.
 //!
-//! A group belongs to the company named by `X-KEEPNET-Company-Id` (or `X-IR-COMPANY-ID`,
-//! `?companyId=`), else the caller's own: create, the list and the searches act on that one
-//! company, `search/all` on it and the companies below it (a reseller's reach). Reads and
-//! changes by id look inside the caller's reach, like the other resources, so another tenant's
-//! group is simply not found (404).
+//! Every operation acts on one company, as the target users' do: the one the request names
+//! (`X-KEEPNET-Company-Id`, `X-IR-COMPANY-ID`, `?companyId=`) or the caller's own. Only
+//! `search/all` reaches further: the company and every company below it (a reseller's
+//! customers). Group and user ids in paths and bodies that are not that company's answer 404
+//! and change nothing.
 //!
-//! Members are always the group's own company's target users: `PUT …/users` adds the listed
-//! users, or with `selectAll` every target user the filter matches except
-//! `excludedResourceIdList`, to every listed group (all of one company); an id that is not a
-//! user of that company refuses the whole request with 404 and changes nothing. Deleting a
-//! group ends its memberships and leaves its users.
+//! `PUT …/users` adds the listed users, or with `selectAll` every target user the filter
+//! matches (on the target-user search) except `excludedResourceIdList`, to every listed
+//! group. `POST …/{id}/users` lists the group's members, or with `excludeGroupUsers` the
+//! company's other users, to pick from. Deleting a group ends its memberships and leaves its
+//! users.
 //!
 //! The upload operations (`upload`, `upload/{transactionId}`, `…/search`) belong to the import
 //! and live with it.
@@ -33,16 +33,17 @@ use latchkey_proto::target_groups::{
     GetTargetGroupByNameRequest, GetTargetGroupUserCountDetailRequest, TargetGroupDto,
     TargetGroupSearchCompanyModel, TargetGroupSearchForOwnerCompanyView, TargetGroupSearchRequest,
     TargetGroupSearchView, TargetGroupUserCountDetailDto, TargetGroupUsersAdded,
-    UpdateTargetGroupRequest,
+    TargetGroupUsersSearchRequest, UpdateTargetGroupRequest,
 };
+use latchkey_proto::target_users::TargetUserSearchView;
 use latchkey_store::target_groups::{
     GroupChanges, GroupSearch, MemberKeys, TargetGroupRow, UserCountRow, UserCounts,
 };
 
 use super::company_groups::valid_name;
-use super::export;
 use super::json::JsonBody;
-use crate::auth::scope::{Reaching, Scoped};
+use super::{export, target_users};
+use crate::auth::scope::Scoped;
 use crate::error::{ApiError, ApiResult, ok};
 use crate::state::AppState;
 
@@ -83,10 +84,10 @@ pub async fn create(
     security(("oauth2" = ["api1"]), ("bearerAuth" = [])))]
 pub async fn get(
     State(state): State<AppState>,
-    Reaching { reach, .. }: Reaching,
+    Scoped { scope, .. }: Scoped,
     Path(id): Path<String>,
 ) -> ApiResult<Json<ServiceResult<TargetGroupDto>>> {
-    Ok(ok(dto(find(&state, &reach, &id).await?)))
+    Ok(ok(dto(find(&state, &scope, &id).await?)))
 }
 
 #[utoipa::path(put, path = "/api/target-groups/{resourceId}", tag = TAG,
@@ -96,11 +97,11 @@ pub async fn get(
     security(("oauth2" = ["api1"]), ("bearerAuth" = [])))]
 pub async fn update(
     State(state): State<AppState>,
-    Reaching { reach, .. }: Reaching,
+    Scoped { scope, .. }: Scoped,
     Path(id): Path<String>,
     JsonBody(body): JsonBody<UpdateTargetGroupRequest>,
 ) -> ApiResult<Json<ServiceResult<IdResult>>> {
-    let group = find(&state, &reach, &id).await?;
+    let group = find(&state, &scope, &id).await?;
     let (name, priority) = name_and_priority(body.name.as_deref(), body.priority.as_deref())?;
     let changes = GroupChanges {
         name,
@@ -119,10 +120,10 @@ pub async fn update(
     security(("oauth2" = ["api1"]), ("bearerAuth" = [])))]
 pub async fn delete(
     State(state): State<AppState>,
-    Reaching { reach, .. }: Reaching,
+    Scoped { scope, .. }: Scoped,
     Path(id): Path<String>,
 ) -> ApiResult<Json<ServiceResult<IdResult>>> {
-    let group = find(&state, &reach, &id).await?;
+    let group = find(&state, &scope, &id).await?;
     state.store.delete_target_group(&group).await?;
     Ok(ok(IdResult {
         resource_id: group.resource_id,
@@ -315,10 +316,10 @@ pub async fn export(
     security(("oauth2" = ["api1"]), ("bearerAuth" = [])))]
 pub async fn user_count_detail(
     State(state): State<AppState>,
-    Reaching { reach, .. }: Reaching,
+    Scoped { scope, .. }: Scoped,
     JsonBody(ids): JsonBody<Vec<String>>,
 ) -> ApiResult<Json<ServiceResult<Vec<TargetGroupUserCountDetailDto>>>> {
-    Ok(ok(count_details(&state, &reach, &ids).await?))
+    Ok(ok(count_details(&state, &scope, &ids).await?))
 }
 
 /// As `targetgroupusercountdetail`, with the groups in `targetGroupResourceIds`. Latchkey has
@@ -330,7 +331,7 @@ pub async fn user_count_detail(
     security(("oauth2" = ["api1"]), ("bearerAuth" = [])))]
 pub async fn user_count_detail_ext(
     State(state): State<AppState>,
-    Reaching { reach, .. }: Reaching,
+    Scoped { scope, .. }: Scoped,
     JsonBody(body): JsonBody<GetTargetGroupUserCountDetailRequest>,
 ) -> ApiResult<Json<ServiceResult<Vec<TargetGroupUserCountDetailDto>>>> {
     if let Some(scenario) = body.scenario_resource_ids.iter().flatten().next() {
@@ -339,18 +340,18 @@ pub async fn user_count_detail_ext(
         )));
     }
     let ids = body.target_group_resource_ids.unwrap_or_default();
-    Ok(ok(count_details(&state, &reach, &ids).await?))
+    Ok(ok(count_details(&state, &scope, &ids).await?))
 }
 
 /// Adds users to groups: the listed ones, or with `selectAll` every target user of the
-/// groups' company that `filter` matches except `excludedResourceIdList`.
+/// company that `filter` matches except `excludedResourceIdList`.
 #[utoipa::path(put, path = "/api/target-groups/users", tag = TAG, summary = "Adds users to a group",
     request_body = CreateTargetGroupUsersRequest,
     responses((status = 200, body = ServiceResult<Vec<TargetGroupUsersAdded>>)),
     security(("oauth2" = ["api1"]), ("bearerAuth" = [])))]
 pub async fn add_users(
     State(state): State<AppState>,
-    Reaching { caller, reach }: Reaching,
+    Scoped { scope, .. }: Scoped,
     JsonBody(body): JsonBody<CreateTargetGroupUsersRequest>,
 ) -> ApiResult<Json<ServiceResult<Vec<TargetGroupUsersAdded>>>> {
     let ids = body.target_group_resource_ids.unwrap_or_default();
@@ -361,18 +362,11 @@ pub async fn add_users(
     }
     let mut groups: Vec<TargetGroupRow> = Vec::with_capacity(ids.len());
     for id in &ids {
-        let group = find(&state, &reach, id).await?;
+        let group = find(&state, &scope, id).await?;
         if !groups.iter().any(|g| g.key == group.key) {
             groups.push(group);
         }
     }
-    let company = groups[0].company.clone();
-    if groups.iter().any(|g| g.company.id != company.id) {
-        return Err(ApiError::input(vec![
-            "targetGroupResourceIds must all be groups of one company".into(),
-        ]));
-    }
-    let scope = caller.scope_for(company)?;
     let members = if body.select_all.unwrap_or(false) {
         let excluded = body.excluded_resource_id_list.unwrap_or_default();
         state
@@ -395,14 +389,56 @@ pub async fn add_users(
         .await?;
     let mut answer = Vec::with_capacity(groups.len());
     for (group, added) in groups.iter().zip(added) {
-        let now = find(&state, &reach, &group.resource_id).await?;
+        let now = find(&state, &scope, &group.resource_id).await?;
         answer.push(TargetGroupUsersAdded {
             target_group_resource_id: now.resource_id,
-            added_user_count: added as i64,
+            added_user_count: i64::try_from(added).unwrap_or(i64::MAX),
             user_count: now.user_count,
         });
     }
     Ok(ok(answer))
+}
+
+/// The group's members, or with `excludeGroupUsers` the company's users who are not members,
+/// on the target-user search (its fields, filters and order).
+#[utoipa::path(post, path = "/api/target-groups/{resourceId}/users", tag = TAG,
+    summary = "Returns a list of target users",
+    params(("resourceId" = String, Path)), request_body = TargetGroupUsersSearchRequest,
+    responses((status = 200, body = ServiceResult<PagedResults<TargetUserSearchView>>)),
+    security(("oauth2" = ["api1"]), ("bearerAuth" = [])))]
+pub async fn users_search(
+    State(state): State<AppState>,
+    Scoped { scope, .. }: Scoped,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<TargetGroupUsersSearchRequest>,
+) -> ApiResult<Json<ServiceResult<PagedResults<TargetUserSearchView>>>> {
+    let group = find(&state, &scope, &id).await?;
+    let outside = body.exclude_group_users.unwrap_or(false);
+    let page = state
+        .store
+        .search_target_group_users(&scope, &group, outside, &body.search)
+        .await?;
+    target_users::search_page(&state, page).await
+}
+
+#[utoipa::path(post, path = "/api/target-groups/{resourceId}/users/export", tag = TAG,
+    summary = "Export a list of target users",
+    params(("resourceId" = String, Path)), request_body = TargetGroupUsersSearchRequest,
+    responses((status = 200, description = "A CSV or XLSX file")),
+    security(("oauth2" = ["api1"]), ("bearerAuth" = [])))]
+pub async fn users_export(
+    State(state): State<AppState>,
+    Scoped { scope, .. }: Scoped,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<TargetGroupUsersSearchRequest>,
+) -> ApiResult<Response> {
+    let format = export::Format::parse(body.search.export_type.as_deref())?;
+    let group = find(&state, &scope, &id).await?;
+    let outside = body.exclude_group_users.unwrap_or(false);
+    let users = state
+        .store
+        .export_target_group_users(&scope, &group, outside, &body.search)?;
+    target_users::send_export(format, "target-group-users", users).await
 }
 
 /// Removes the listed users from the group; users not in it are left alone.
@@ -413,18 +449,17 @@ pub async fn add_users(
     security(("oauth2" = ["api1"]), ("bearerAuth" = [])))]
 pub async fn remove_users(
     State(state): State<AppState>,
-    Reaching { caller, reach }: Reaching,
+    Scoped { scope, .. }: Scoped,
     Path(id): Path<String>,
     JsonBody(body): JsonBody<DeleteTargetGroupUsersRequest>,
 ) -> ApiResult<Json<ServiceResult<IdResult>>> {
-    let group = find(&state, &reach, &id).await?;
+    let group = find(&state, &scope, &id).await?;
     let ids = body.target_user_resource_ids.unwrap_or_default();
     if ids.is_empty() {
         return Err(ApiError::input(vec![
             "targetUserResourceIds must list at least one target user".into(),
         ]));
     }
-    let scope = caller.scope_for(group.company.clone())?;
     let members = users(&state, &scope, &ids).await?;
     state
         .store
@@ -435,13 +470,13 @@ pub async fn remove_users(
     }))
 }
 
-/// The group `id` of a company inside `reach`, or 404.
-async fn find(state: &AppState, reach: &Reach, id: &str) -> ApiResult<TargetGroupRow> {
+/// The company's group `id`, or 404.
+async fn find(state: &AppState, scope: &CompanyScope, id: &str) -> ApiResult<TargetGroupRow> {
     let not_found = || ApiError::not_found(format!("Target group {id} was not found"));
     let rid = ResourceId::parse(id).ok_or_else(not_found)?;
     state
         .store
-        .target_group(reach, &rid)
+        .target_group(scope, &rid)
         .await?
         .ok_or_else(not_found)
 }
@@ -470,12 +505,9 @@ async fn users(state: &AppState, scope: &CompanyScope, ids: &[String]) -> ApiRes
 
 fn name_and_priority(name: Option<&str>, priority: Option<&str>) -> ApiResult<(String, Priority)> {
     let name = valid_name(name);
-    let priority = priority.and_then(Priority::parse).ok_or_else(|| {
-        format!(
-            "priority must be one of: {} (any case)",
-            Priority::names()
-        )
-    });
+    let priority = priority
+        .and_then(Priority::parse)
+        .ok_or_else(|| format!("priority must be one of: {} (any case)", Priority::names()));
     match (name, priority) {
         (Ok(name), Ok(priority)) => Ok((name, priority)),
         (name, priority) => {
@@ -552,12 +584,12 @@ fn search_view(g: TargetGroupRow) -> TargetGroupSearchView {
 /// The count details of each listed group, in the order given.
 async fn count_details(
     state: &AppState,
-    reach: &Reach,
+    scope: &CompanyScope,
     ids: &[String],
 ) -> ApiResult<Vec<TargetGroupUserCountDetailDto>> {
     let mut out = Vec::new();
     for id in ids {
-        let group = find(state, reach, id).await?;
+        let group = find(state, scope, id).await?;
         let counts = state.store.target_group_user_counts(&group).await?;
         out.extend(status_details(&group, &counts));
     }

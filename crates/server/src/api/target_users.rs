@@ -14,7 +14,7 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::response::Response;
-use futures_util::StreamExt;
+use futures_util::{Stream, StreamExt};
 use latchkey_domain::authz::CompanyScope;
 use latchkey_domain::ids::ResourceId;
 use latchkey_domain::target_user::{
@@ -32,6 +32,8 @@ use latchkey_proto::target_users::{
     TargetUserCustomFieldValueDto, TargetUserDto, TargetUserEmailDto, TargetUserGroupView,
     TargetUserIdsRequest, TargetUserRequest, TargetUserSearchView,
 };
+use latchkey_store::StoreError;
+use latchkey_store::search::Compiled;
 use latchkey_store::target_users::{
     FieldValueRow, Match, TargetUserRow, TargetUserWrite, UserGroupRow,
 };
@@ -147,7 +149,19 @@ pub async fn search(
     Scoped { scope, .. }: Scoped,
     JsonBody(request): JsonBody<SearchRequest>,
 ) -> ApiResult<Json<ServiceResult<PagedResults<TargetUserSearchView>>>> {
-    let (rows, total, page) = state.store.search_target_users(&scope, &request).await?;
+    search_page(
+        &state,
+        state.store.search_target_users(&scope, &request).await?,
+    )
+    .await
+}
+
+/// A page of a target-user search as `TargetUserSearchView`s, with their custom field values
+/// (also the members of a target group).
+pub(super) async fn search_page(
+    state: &AppState,
+    (rows, total, page): (Vec<TargetUserRow>, i64, Compiled),
+) -> ApiResult<Json<ServiceResult<PagedResults<TargetUserSearchView>>>> {
     let mut values = state
         .store
         .target_user_field_values(&rows.iter().collect::<Vec<_>>())
@@ -177,7 +191,21 @@ pub async fn export(
     JsonBody(request): JsonBody<SearchRequest>,
 ) -> ApiResult<Response> {
     let format = export::Format::parse(request.export_type.as_deref())?;
-    let rows = state.store.export_target_users(&scope, &request)?.map(|u| {
+    send_export(
+        format,
+        "target-users",
+        state.store.export_target_users(&scope, &request)?,
+    )
+    .await
+}
+
+/// Sends target users as an export named `name` (also the members of a target group).
+pub(super) async fn send_export(
+    format: export::Format,
+    name: &str,
+    users: impl Stream<Item = Result<TargetUserRow, StoreError>> + Send + 'static,
+) -> ApiResult<Response> {
+    let rows = users.map(|u| {
         u.map(|u| {
             vec![
                 u.email,
@@ -196,7 +224,7 @@ pub async fn export(
     });
     export::respond(
         format,
-        "target-users",
+        name,
         &[
             "Email",
             "First Name",
