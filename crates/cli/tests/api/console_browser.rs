@@ -88,7 +88,7 @@ async fn the_people_pages_work_in_chromium() {
     }
     run_scripts(
         &app,
-        &["people.test.mjs"],
+        &["console-lib.test.mjs", "people.test.mjs"],
         &[
             ("LATCHKEY_ADMIN_LINK", app.initial_admin_link()),
             ("LATCHKEY_ADMIN_EMAIL", "admin@localhost".into()),
