@@ -136,7 +136,7 @@ async function render() {
   const body = h("div", {});
   app.replaceChildren(...layout(route, body));
   const shown = takeFlash();
-  if (shown) body.append(notice(shown.kind, shown.message));
+  if (shown) body.append(Object.assign(notice(shown.kind, shown.message), { className: `notice ${shown.kind} flash` }));
   try {
     const page = await import(`./pages/${route.module}.js`);
     await page[route.view](body, params);

@@ -9,6 +9,7 @@
 
 import { h, notice } from "./dom.js";
 import { ApiFailure } from "./api.js";
+import { clearFlash } from "./nav.js";
 
 let counter = 0;
 /** A fresh element id with `prefix`. */
@@ -108,6 +109,7 @@ export function onSubmit(form, { errors, fields, check = () => [], submit }) {
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     const known = fields();
+    clearFlash();
     errors.replaceChildren();
     for (const f of known) setFieldError(f.input, null);
     const problems = check();

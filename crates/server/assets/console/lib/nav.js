@@ -34,6 +34,11 @@ export function takeFlash() {
   return shown;
 }
 
+/** Takes the last page's message away once the user acts again (it would read as current). */
+export function clearFlash() {
+  for (const old of document.querySelectorAll("main .flash")) old.remove();
+}
+
 export const success = (message) => ({ kind: "success", message });
 export const failure = (message) => ({ kind: "error", message });
 

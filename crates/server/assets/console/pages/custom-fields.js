@@ -7,7 +7,7 @@ import { h, notice } from "../lib/dom.js";
 import { api, can } from "../lib/api.js";
 import { setFieldError, showFailure, uid } from "../lib/form.js";
 import { confirm } from "../lib/dialog.js";
-import { go, success } from "../lib/nav.js";
+import { clearFlash, go, success } from "../lib/nav.js";
 import { DATA_TYPES, companyCustomFields, dataTypeName, ownerTypeName } from "../lib/people.js";
 
 export async function manage(root) {
@@ -76,6 +76,7 @@ export async function manage(root) {
 
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
+    clearFlash();
     errors.replaceChildren();
     const kept = rows.filter((r) => !r.removed);
     for (const r of kept) setFieldError(r.name, null);
