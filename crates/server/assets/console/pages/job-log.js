@@ -86,7 +86,7 @@ export async function detail(root, { id }) {
           h("td", {}, bar(s, `Progress of ${s.name}`)),
           h("td", {}, formatDate(s.endTime)),
           h("td", {}, String((s.processErrors || []).length)))))) : h("p", { class: "muted" }, "No steps yet."),
-      steps.filter((s) => (s.processErrors || []).length).map(errorsOf));
+      ...steps.filter((s) => (s.processErrors || []).length).map(errorsOf));
   };
   root.append(h("p", {}, h("a", { href: "#/job-log" }, "\u2190 Job Log")), h("h1", {}, job.name), view);
   draw(job);
