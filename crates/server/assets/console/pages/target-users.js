@@ -216,8 +216,9 @@ export async function form(root, { id = null }) {
   });
 
   root.append(h("h1", {}, editing ? `Edit ${existing.email}` : "New target user"), form);
-  if (editing && can("target-users/{resourceId}/groups|POST")) root.append(await groupsOf(existing));
+  // Focus now, not after the groups load: by then the user may be typing elsewhere.
   inputs.email.focus();
+  if (editing && can("target-users/{resourceId}/groups|POST")) root.append(await groupsOf(existing));
 }
 
 /** The groups a user is in, with a way to add the user to another group or take them out. */
