@@ -101,8 +101,8 @@ pub fn table() -> Vec<ApiRoute> {
         available_for, clients, companies, company_groups as groups, custom_fields, permissions,
         roles, target_users,
     };
-    use api::{tags, target_groups};
     use api::{jobs, target_group_upload as group_upload, target_user_import as import};
+    use api::{tags, target_groups};
     let mut table = vec![
         ApiRoute::new(Tier::Company, routes!(companies::my)),
         ApiRoute::new(Tier::Reseller, routes!(companies::search)),
