@@ -527,6 +527,20 @@ async fn the_console_is_served_from_the_binary_with_a_strict_policy() {
         !page.contains("http://") && !page.contains("https://"),
         "nothing is loaded from elsewhere"
     );
+    // Every file the page names (style sheet, module preloads, the shell) is one it serves.
+    for named in page
+        .split("href=\"/console/assets/")
+        .skip(1)
+        .chain(page.split("src=\"/console/assets/").skip(1))
+    {
+        let path = named.split('"').next().unwrap_or_default();
+        assert!(
+            latchkey_server::console::ASSETS
+                .iter()
+                .any(|(p, _)| *p == path),
+            "index.html names {path}, which is not served"
+        );
+    }
 }
 
 #[tokio::test]
