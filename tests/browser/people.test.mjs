@@ -186,6 +186,11 @@ test("target users: search, sort, edit, export and delete", async () => {
   await page.getByLabel("Search target users").fill("");
   await page.getByRole("button", { name: "Search" }).click();
   await page.getByText("Page 1 of 2 · 25 users").waitFor();
+  await page.getByLabel("Status", { exact: true }).selectOption("Inactive");
+  await page.getByText("No target users match").waitFor();
+  await page.getByLabel("Status", { exact: true }).selectOption("Active");
+  await page.getByText("Page 1 of 2 · 25 users").waitFor();
+  await page.getByLabel("Status", { exact: true }).selectOption("");
 
   await page.getByRole("button", { name: "Email", exact: true }).click();
   await page.locator('th[aria-sort="ascending"]').getByText("Email").waitFor();
