@@ -24,11 +24,11 @@ use crate::user::{Email, parse_phone};
 /// `from_code` for the store, `name` and `parse` (any case) for the wire, `NAMES` for the
 /// search engine.
 macro_rules! wire_enum {
-    ($(#[$meta:meta])* $name:ident { $($variant:ident = $code:literal),+ $(,)? }) => {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $code:literal),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         pub enum $name {
-            $($variant),+
+            $($(#[$vmeta])* $variant),+
         }
 
         impl $name {
@@ -69,14 +69,9 @@ macro_rules! wire_enum {
 }
 
 wire_enum! {
-    /// A target user's or group's priority (DESIGN.md decision 11).
-    Priority { VeryLow = 1, Low = 2, Medium = 3, High = 4, VeryHigh = 5 }
-}
-
-impl Default for Priority {
-    fn default() -> Self {
-        Priority::Medium
-    }
+    /// A target user's or group's priority (DESIGN.md decision 11); Medium when none is given.
+    #[derive(Default)]
+    Priority { VeryLow = 1, Low = 2, #[default] Medium = 3, High = 4, VeryHigh = 5 }
 }
 
 wire_enum! {
@@ -505,6 +500,44 @@ pub fn validate(
     }
 }
 
+/// The active required fields that `draft` would leave without a value, for a user who holds
+/// values of `stored_fields` and is in `stored_groups` (both empty for a new user): every
+/// TargetUser field, and the TargetGroup fields of the groups the user is in after the write.
+/// The store refuses such a write; the import's preview calls this to mark the row first.
+pub fn missing_required(
+    draft: &TargetUserDraft,
+    rules: &TargetUserRules,
+    stored_fields: &[i64],
+    stored_groups: &[i64],
+) -> Vec<FieldError> {
+    let in_group = |g: i64| match &draft.groups {
+        GroupChange::Keep => stored_groups.contains(&g),
+        GroupChange::Add(added) => stored_groups.contains(&g) || added.contains(&g),
+        GroupChange::Replace(groups) => groups.contains(&g),
+    };
+    rules
+        .fields
+        .iter()
+        .filter(|f| f.is_active && f.is_required)
+        .filter(|f| match f.owner {
+            FieldOwner::TargetUser => true,
+            FieldOwner::TargetGroup => f.target_group.is_some_and(in_group),
+        })
+        .filter(
+            |f| match draft.custom_values.iter().find(|(k, _)| *k == f.key) {
+                Some((_, value)) => value.is_none(),
+                None => !stored_fields.contains(&f.key),
+            },
+        )
+        .map(|f| {
+            FieldError::invalid(
+                f.name.clone(),
+                format!("Custom field {} is required", f.name),
+            )
+        })
+        .collect()
+}
+
 /// `None` → keep; empty → clear; otherwise what `parse` makes of the trimmed text.
 fn change(
     raw: &Option<String>,
@@ -744,6 +777,48 @@ mod tests {
         assert_eq!(d.phone_number, Change::Keep);
         assert_eq!(d.priority, Change::Set(Priority::Medium));
         assert_eq!(d.groups, GroupChange::Keep);
+    }
+
+    #[test]
+    fn required_fields_count_what_the_user_holds_and_joins() {
+        let mut rules = rules();
+        rules.fields.push(CustomFieldDef {
+            key: 5,
+            resource_id: "field5".into(),
+            name: "Quota".into(),
+            data_type: FieldDataType::Number,
+            owner: FieldOwner::TargetGroup,
+            target_group: Some(10),
+            is_active: true,
+            is_required: true,
+        });
+        let bare = TargetUserInput {
+            email: Some("a@example.com".into()),
+            ..Default::default()
+        };
+        let draft = validate(&bare, &rules).expect("valid");
+        let missing = |d: &TargetUserDraft, fields: &[i64], groups: &[i64]| -> Vec<String> {
+            missing_required(d, &rules, fields, groups)
+                .into_iter()
+                .map(|e| e.field_name)
+                .collect()
+        };
+        assert_eq!(missing(&draft, &[], &[]), ["Office"]);
+        assert_eq!(missing(&draft, &[1], &[]), Vec::<String>::new());
+        assert_eq!(missing(&draft, &[1], &[10]), ["Quota"]);
+        let mut joining = bare.clone();
+        joining.target_groups = Some(vec!["groupA".into()]);
+        joining.custom_fields = vec![CustomFieldInput {
+            field: "Quota".into(),
+            value: Some("4".into()),
+        }];
+        let draft = validate(&joining, &rules).expect("valid");
+        assert_eq!(missing(&draft, &[], &[]), ["Office"]);
+        joining.replace_groups = true;
+        joining.target_groups = Some(vec![]);
+        joining.custom_fields.clear();
+        let draft = validate(&joining, &rules).expect("valid");
+        assert_eq!(missing(&draft, &[1], &[10]), Vec::<String>::new());
     }
 
     #[test]

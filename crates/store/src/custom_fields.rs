@@ -93,15 +93,7 @@ impl Store {
         &self,
         scope: &CompanyScope,
     ) -> Result<Vec<CustomFieldRow>, StoreError> {
-        sqlx::query(&format!(
-            "{FIELD_SELECT} WHERE f.company_id = $1 {FIELD_ORDER}"
-        ))
-        .bind(scope.company_id())
-        .fetch_all(self.pool())
-        .await?
-        .iter()
-        .map(field_row)
-        .collect()
+        self.fields_of(scope, None).await
     }
 
     /// The fields of one of the company's target groups.
@@ -110,16 +102,30 @@ impl Store {
         scope: &CompanyScope,
         group: GroupKey,
     ) -> Result<Vec<CustomFieldRow>, StoreError> {
-        sqlx::query(&format!(
-            "{FIELD_SELECT} WHERE f.company_id = $1 AND f.target_group_id = $2 {FIELD_ORDER}"
-        ))
-        .bind(scope.company_id())
-        .bind(group.0)
-        .fetch_all(self.pool())
-        .await?
-        .iter()
-        .map(field_row)
-        .collect()
+        self.fields_of(scope, Some(group)).await
+    }
+
+    async fn fields_of(
+        &self,
+        scope: &CompanyScope,
+        group: Option<GroupKey>,
+    ) -> Result<Vec<CustomFieldRow>, StoreError> {
+        let of_group = if group.is_some() {
+            " AND f.target_group_id = $2"
+        } else {
+            ""
+        };
+        let sql = format!("{FIELD_SELECT} WHERE f.company_id = $1{of_group} {FIELD_ORDER}");
+        let mut query = sqlx::query(&sql).bind(scope.company_id());
+        if let Some(g) = group {
+            query = query.bind(g.0);
+        }
+        query
+            .fetch_all(self.pool())
+            .await?
+            .iter()
+            .map(field_row)
+            .collect()
     }
 
     pub async fn custom_field(

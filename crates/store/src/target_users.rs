@@ -178,10 +178,15 @@ pub struct WriteReport {
     pub updated: usize,
 }
 
-/// The import's view of a draft before writing: the live user it would update, if any.
+/// The import's view of a draft before writing: the live user it would update, with what
+/// [`latchkey_domain::target_user::missing_required`] needs to know of it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Existing {
     pub resource_id: String,
+    /// Keys of the custom fields the user holds a value of.
+    pub fields: Vec<i64>,
+    /// Keys of the target groups the user is in.
+    pub groups: Vec<i64>,
 }
 
 pub(crate) const USER_COLUMNS: &str = "t.id, t.company_id, t.resource_id, t.email, t.first_name, t.last_name, \
@@ -458,11 +463,38 @@ impl Store {
         let mut conn = self.pool().acquire().await?;
         let found =
             live_users_by_email(self.backend, &mut conn, scope.company_id(), &folded).await?;
+        let keys: Vec<i64> = found.values().map(|u| u.key).collect();
+        let mut fields: HashMap<i64, Vec<i64>> = HashMap::new();
+        let mut groups: HashMap<i64, Vec<i64>> = HashMap::new();
+        for chunk in keys.chunks(CHUNK) {
+            for (table, column, into) in [
+                ("target_user_field_values", "field_id", &mut fields),
+                ("target_group_members", "group_id", &mut groups),
+            ] {
+                let mut params = Params::new(self.backend);
+                let list: Vec<String> = chunk.iter().map(|k| params.int(*k)).collect();
+                let sql = format!(
+                    "SELECT user_id, {column} AS k FROM {table} WHERE user_id IN ({})",
+                    list.join(", ")
+                );
+                for r in params
+                    .apply(sqlx::query(&sql))
+                    .fetch_all(&mut *conn)
+                    .await?
+                {
+                    into.entry(r.try_get("user_id")?)
+                        .or_default()
+                        .push(r.try_get("k")?);
+                }
+            }
+        }
         Ok(folded
             .iter()
             .map(|e| {
                 found.get(e).map(|u| Existing {
                     resource_id: u.resource_id.clone(),
+                    fields: fields.get(&u.key).cloned().unwrap_or_default(),
+                    groups: groups.get(&u.key).cloned().unwrap_or_default(),
                 })
             })
             .collect())
@@ -497,7 +529,7 @@ impl Store {
             self.backend,
             &mut conn,
             scope.company_id(),
-            &[folded.clone()],
+            std::slice::from_ref(&folded),
         )
         .await?
         .remove(&folded))

@@ -291,7 +291,8 @@ fn any_search_request_is_answered_with_the_envelope_never_a_server_error() {
     let (app, token, targets) = rt.block_on(async {
         let app = TestApp::spawn().await;
         let token = app.reseller_token().await;
-        // Rows for the filters to meet: companies, a group with a member, a user, a client.
+        // Rows for the filters to meet: companies, a group with a member, a user, a client, a
+        // target user in a target group.
         let mine = app.initial.company_resource_id.clone();
         let acme = create_company(&app, "Acme 100% _real_", Some(&mine), false);
         create_company(&app, "O'Brien \"Quoted\" \\ Ltd", Some(&mine), true);
@@ -313,8 +314,35 @@ fn any_search_request_is_answered_with_the_envelope_never_a_server_error() {
             ],
         )
         .json();
+        let person = crate::target_users::create_user(
+            &app,
+            &token,
+            None,
+            json!({"email": "Jane.O'Doe@example.com", "firstName": "Jane", "priority": "High"}),
+        )
+        .await;
+        let target_group =
+            crate::target_groups::new_group(&app, &token, None, "Group, 100% _real_", "High").await;
+        expect_data(
+            call(
+                &app,
+                Method::PUT,
+                "/api/target-groups/users",
+                &token,
+                None,
+                Some(json!({"targetGroupResourceIds": [target_group],
+                            "targetUserResourceIds": [person]})),
+            )
+            .await,
+        )
+        .await;
         let mut targets = Vec::new();
         for path in [
+            "/api/target-groups/search".to_owned(),
+            "/api/target-groups/search/all".to_owned(),
+            "/api/target-groups/search/current-company".to_owned(),
+            format!("/api/target-groups/{target_group}/users"),
+            "/api/tags/search".to_owned(),
             "/api/companies/search".to_owned(),
             "/api/companies/clients/search".to_owned(),
             "/api/company-groups/search".to_owned(),
@@ -322,16 +350,21 @@ fn any_search_request_is_answered_with_the_envelope_never_a_server_error() {
             format!("/api/company-groups/{group}/companies/search"),
             "/api/system-users/search".to_owned(),
             "/api/roles/search".to_owned(),
+            "/api/target-users/search".to_owned(),
+            format!("/api/target-users/{person}/groups"),
         ] {
             let fields = fields_of(&app, &token, &path).await;
             targets.push((path, fields));
         }
         for export in [
+            "/api/target-groups/search/export".to_owned(),
+            format!("/api/target-groups/{target_group}/users/export"),
             "/api/companies/search/export".to_owned(),
             "/api/companies/clients/search/export".to_owned(),
             "/api/company-groups/search/export".to_owned(),
             format!("/api/company-groups/{group}/companies/search/export"),
             "/api/system-users/search/export".to_owned(),
+            "/api/target-users/search/export".to_owned(),
         ] {
             let search = export.trim_end_matches("/export").to_owned();
             let fields = targets

@@ -438,7 +438,7 @@ async fn a_reseller_lists_and_creates_groups_for_its_customers() {
                "filter": {"Condition": "AND", "SearchInputTextValue": ""}}),
     )
     .await;
-    assert_eq!(column(&page, "resourceId"), [created.clone()]);
+    assert_eq!(column(&page, "resourceId"), [created.as_str()]);
     assert_eq!(page["results"][0]["companyName"], "Acme");
     let listed = expect_data(
         call(
@@ -791,7 +791,26 @@ async fn users_join_by_ids_and_by_select_all_leave_and_outlive_their_groups() {
         "b@x.com"
     );
 
-    // Deleting a group keeps its users, and their other memberships.
+    // Deleting a group keeps its users, and their other memberships; the custom fields the
+    // group owns go with it.
+    let field = expect_data(
+        call(
+            &app,
+            Method::POST,
+            "/api/custom-fields",
+            &token,
+            None,
+            Some(
+                json!({"name": "Desk", "ownerType": "TargetGroup", "fieldDataType": "Text",
+                        "targetGroupResourceId": g2}),
+            ),
+        )
+        .await,
+    )
+    .await["resourceId"]
+        .as_str()
+        .expect("field id")
+        .to_owned();
     expect_data(
         call(
             &app,
@@ -806,6 +825,16 @@ async fn users_join_by_ids_and_by_select_all_leave_and_outlive_their_groups() {
     .await;
     let all = crate::target_users::search(&app, &token, None, json!({"pageSize": 100})).await;
     assert_eq!(all["totalNumberOfRecords"], 5);
+    let r = call(
+        &app,
+        Method::GET,
+        &format!("/api/custom-fields/{field}"),
+        &token,
+        None,
+        None,
+    )
+    .await;
+    expect_envelope(r, 404, "NOT_FOUND").await;
     assert_eq!(
         member_emails(&app, &token, &g1, by_email(json!({}))).await,
         ["a@x.com", "c@y.org"]

@@ -42,6 +42,21 @@ pub async fn get_user(app: &TestApp, token: &str, company: Option<&str>, id: &st
     .await
 }
 
+pub async fn delete_user(app: &TestApp, token: &str, company: Option<&str>, id: &str) {
+    expect_data(
+        call(
+            app,
+            Method::DELETE,
+            &format!("/api/target-users/{id}"),
+            token,
+            company,
+            None,
+        )
+        .await,
+    )
+    .await;
+}
+
 pub async fn search(app: &TestApp, token: &str, company: Option<&str>, body: Value) -> Value {
     expect_data(
         call(
@@ -160,18 +175,7 @@ async fn a_user_is_created_read_updated_deleted_and_stays_readable() {
         )
     );
 
-    expect_data(
-        call(
-            &app,
-            Method::DELETE,
-            &format!("/api/target-users/{id}"),
-            &token,
-            None,
-            None,
-        )
-        .await,
-    )
-    .await;
+    delete_user(&app, &token, None, &id).await;
     expect_envelope(
         call(
             &app,
@@ -399,18 +403,7 @@ async fn search_filters_orders_pages_and_exports() {
         .await;
     }
     let gone = create_user(&app, &token, None, json!({"email": "dave@example.com"})).await;
-    expect_data(
-        call(
-            &app,
-            Method::DELETE,
-            &format!("/api/target-users/{gone}"),
-            &token,
-            None,
-            None,
-        )
-        .await,
-    )
-    .await;
+    delete_user(&app, &token, None, &gone).await;
 
     let page = search(
         &app,
@@ -572,18 +565,7 @@ async fn count_summary_and_enrollment_answer_from_the_users() {
     )
     .await;
     let gone = create_user(&app, &token, None, json!({"email": "d@example.com"})).await;
-    expect_data(
-        call(
-            &app,
-            Method::DELETE,
-            &format!("/api/target-users/{gone}"),
-            &token,
-            None,
-            None,
-        )
-        .await,
-    )
-    .await;
+    delete_user(&app, &token, None, &gone).await;
     let counts = expect_data(
         call(
             &app,
@@ -712,18 +694,7 @@ async fn the_licence_limits_new_users_and_says_by_how_much() {
     assert_eq!(check["totalUserCount"], 2);
     assert_eq!(check["isLicenseExceeded"], false);
     // Deleting a user frees its place.
-    expect_data(
-        call(
-            &app,
-            Method::DELETE,
-            &format!("/api/target-users/{first}"),
-            &token,
-            at,
-            None,
-        )
-        .await,
-    )
-    .await;
+    delete_user(&app, &token, at, &first).await;
     create_user(&app, &token, at, json!({"email": "three@example.com"})).await;
     let page = search(
         &app,
@@ -1235,7 +1206,7 @@ async fn users_join_target_groups_and_list_them() {
     )
     .await;
     assert_eq!(enrolled(json!([support])).await, Vec::<String>::new());
-    assert_eq!(enrolled(json!([sales])).await, [ann.clone()]);
+    assert_eq!(enrolled(json!([sales])).await, [ann.as_str()]);
     assert_eq!(
         user_groups(&app, &token, &ann, json!({})).await["results"][0]["userCount"],
         1
@@ -1365,10 +1336,9 @@ async fn a_batch_write_creates_and_updates_by_email_all_or_nothing() {
         .existing_target_users(&scope, &drafts)
         .await
         .expect("read");
-    assert_eq!(
-        existing[0].as_ref().map(|e| e.resource_id.clone()),
-        Some(report.resource_ids[0].clone())
-    );
+    let first = existing[0].as_ref().expect("row 0 exists");
+    assert_eq!(first.resource_id, report.resource_ids[0]);
+    assert_eq!((first.fields.len(), first.groups.len()), (1, 1));
     // A new row beyond the licence refuses the batch, updates included.
     let r = reference(&app, &token).await;
     let small = expect_data(post_company(&app, &token, None, form(&r, "Small Co", 1)).await).await

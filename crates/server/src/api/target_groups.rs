@@ -418,7 +418,12 @@ pub async fn users_search(
         .store
         .search_target_group_users(&scope, &group, outside, &body.search)
         .await?;
-    target_users::search_page(&state, page).await
+    Ok(ok(target_users::shown(
+        &state,
+        page,
+        target_users::search_view,
+    )
+    .await?))
 }
 
 #[utoipa::path(post, path = "/api/target-groups/{resourceId}/users/export", tag = TAG,

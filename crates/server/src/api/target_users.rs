@@ -149,36 +149,7 @@ pub async fn search(
     Scoped { scope, .. }: Scoped,
     JsonBody(request): JsonBody<SearchRequest>,
 ) -> ApiResult<Json<ServiceResult<PagedResults<TargetUserSearchView>>>> {
-    search_page(
-        &state,
-        state.store.search_target_users(&scope, &request).await?,
-    )
-    .await
-}
-
-/// A page of a target-user search as `TargetUserSearchView`s, with their custom field values
-/// (also the members of a target group).
-pub(super) async fn search_page(
-    state: &AppState,
-    (rows, total, page): (Vec<TargetUserRow>, i64, Compiled),
-) -> ApiResult<Json<ServiceResult<PagedResults<TargetUserSearchView>>>> {
-    let mut values = state
-        .store
-        .target_user_field_values(&rows.iter().collect::<Vec<_>>())
-        .await?;
-    let results = rows
-        .into_iter()
-        .map(|u| {
-            let v = values.remove(&u.key).unwrap_or_default();
-            search_view(u, v)
-        })
-        .collect();
-    Ok(ok(PagedResults::new(
-        results,
-        total,
-        page.page_number,
-        page.page_size,
-    )))
+    Ok(ok(page_of(&state, &scope, &request, search_view).await?))
 }
 
 #[utoipa::path(post, path = "/api/target-users/search/export", tag = TAG,
@@ -276,24 +247,7 @@ pub async fn search_email(
         }),
         ..Default::default()
     };
-    let (rows, total, page) = state.store.search_target_users(&scope, &request).await?;
-    let mut values = state
-        .store
-        .target_user_field_values(&rows.iter().collect::<Vec<_>>())
-        .await?;
-    let results = rows
-        .into_iter()
-        .map(|u| {
-            let v = values.remove(&u.key).unwrap_or_default();
-            dto(u, v)
-        })
-        .collect();
-    Ok(ok(PagedResults::new(
-        results,
-        total,
-        page.page_number,
-        page.page_size,
-    )))
+    Ok(ok(page_of(&state, &scope, &request, dto).await?))
 }
 
 /// The listed live users; deleted ones are left out. An id that is not one of the company's
@@ -308,9 +262,7 @@ pub async fn by_resource_ids(
     Scoped { scope, .. }: Scoped,
     JsonBody(body): JsonBody<TargetUserIdsRequest>,
 ) -> ApiResult<Json<ServiceResult<Vec<TargetUserEmailDto>>>> {
-    let ids = body.target_user_resource_ids.unwrap_or_default();
-    let users = by_ids(&state, &scope, &ids, false).await?;
-    Ok(ok(users.into_iter().map(email_dto).collect()))
+    listed(&state, &scope, body, false).await
 }
 
 /// The listed users, deleted ones included.
@@ -324,9 +276,7 @@ pub async fn include_deleted_by_resource_ids(
     Scoped { scope, .. }: Scoped,
     JsonBody(body): JsonBody<TargetUserIdsRequest>,
 ) -> ApiResult<Json<ServiceResult<Vec<TargetUserEmailDto>>>> {
-    let ids = body.target_user_resource_ids.unwrap_or_default();
-    let users = by_ids(&state, &scope, &ids, true).await?;
-    Ok(ok(users.into_iter().map(email_dto).collect()))
+    listed(&state, &scope, body, true).await
 }
 
 /// Active, inactive and deleted users, and the monthly active ones: Active users created or
@@ -518,6 +468,55 @@ async fn find(state: &AppState, scope: &CompanyScope, id: &str) -> ApiResult<Tar
         .ok_or_else(not_found)
 }
 
+/// One page of a user search, each user shown by `show` with its custom field values.
+async fn page_of<T>(
+    state: &AppState,
+    scope: &CompanyScope,
+    request: &SearchRequest,
+    show: fn(TargetUserRow, Vec<FieldValueRow>) -> T,
+) -> ApiResult<PagedResults<T>> {
+    let found = state.store.search_target_users(scope, request).await?;
+    shown(state, found, show).await
+}
+
+/// A page of users a search found (also a target group's members), each shown by `show` with
+/// its custom field values.
+pub(super) async fn shown<T>(
+    state: &AppState,
+    (rows, total, page): (Vec<TargetUserRow>, i64, Compiled),
+    show: fn(TargetUserRow, Vec<FieldValueRow>) -> T,
+) -> ApiResult<PagedResults<T>> {
+    let mut values = state
+        .store
+        .target_user_field_values(&rows.iter().collect::<Vec<_>>())
+        .await?;
+    let results = rows
+        .into_iter()
+        .map(|u| {
+            let v = values.remove(&u.key).unwrap_or_default();
+            show(u, v)
+        })
+        .collect();
+    Ok(PagedResults::new(
+        results,
+        total,
+        page.page_number,
+        page.page_size,
+    ))
+}
+
+/// `by-resource-ids` and its `include-deleted` twin.
+async fn listed(
+    state: &AppState,
+    scope: &CompanyScope,
+    body: TargetUserIdsRequest,
+    include_deleted: bool,
+) -> ApiResult<Json<ServiceResult<Vec<TargetUserEmailDto>>>> {
+    let ids = body.target_user_resource_ids.unwrap_or_default();
+    let users = by_ids(state, scope, &ids, include_deleted).await?;
+    Ok(ok(users.into_iter().map(email_dto).collect()))
+}
+
 /// The company's users with these ids, or 404 naming those that are not.
 async fn by_ids(
     state: &AppState,
@@ -614,7 +613,7 @@ fn dto(u: TargetUserRow, values: Vec<FieldValueRow>) -> TargetUserDto {
     }
 }
 
-fn search_view(u: TargetUserRow, values: Vec<FieldValueRow>) -> TargetUserSearchView {
+pub(super) fn search_view(u: TargetUserRow, values: Vec<FieldValueRow>) -> TargetUserSearchView {
     TargetUserSearchView {
         resource_id: u.resource_id,
         email: u.email,
