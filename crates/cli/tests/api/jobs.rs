@@ -162,8 +162,10 @@ impl Binary {
             if j["isFinished"] == true {
                 return j;
             }
+            // A bound on a hang, not a speed test: a loaded machine runs a 20,000-row
+            // import on PostgreSQL for well over a minute.
             assert!(
-                started.elapsed() < Duration::from_secs(120),
+                started.elapsed() < Duration::from_secs(360),
                 "the job never finished after the restart: {j}"
             );
             tokio::time::sleep(Duration::from_millis(100)).await;
