@@ -8,6 +8,8 @@
 //!   [`auth::bearer`] before its handler in [`api`] runs; failures become the envelope in
 //!   [`error`].
 //! - [`ops`] serves `/healthz`, `/readyz` and `/metrics`.
+//! - [`jobs`] runs queued jobs in the background (the imports of [`import`], which read files
+//!   with [`spreadsheet`]).
 //! - [`listener`] accepts connections and keeps slow, idle and too many clients from holding
 //!   them.
 
@@ -20,11 +22,14 @@ pub mod crypto;
 pub mod discovery;
 pub mod docs;
 pub mod error;
+pub mod import;
+pub mod jobs;
 pub mod listener;
 pub mod mail;
 pub mod openapi;
 pub mod ops;
 pub mod routes;
+pub mod spreadsheet;
 pub mod state;
 pub mod telemetry;
 pub mod token;
@@ -172,6 +177,7 @@ impl Application {
             session_hasher: master.session_hasher(),
             catalog,
             openapi,
+            jobs: jobs::Jobs::new(),
         });
         let router = router(table, state.clone());
         Ok(Self {
@@ -207,8 +213,13 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let watcher = tokio::spawn(watch_for_changes(self.state.clone()));
+        let runner = tokio::spawn(jobs::run(self.state.clone()));
         listener::serve(self.listener, self.router, self.limits, shutdown).await;
         watcher.abort();
+        // Stopping the runner stops its jobs; once it is gone, they are handed back.
+        runner.abort();
+        let _ = runner.await;
+        jobs::release(&self.state).await;
         self.state.store.close().await;
         Ok(())
     }

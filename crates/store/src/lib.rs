@@ -18,6 +18,8 @@ pub mod companies;
 pub mod company_groups;
 pub mod custom_fields;
 mod error;
+pub mod imports;
+pub mod jobs;
 pub mod keys;
 pub mod lookups;
 pub mod meta;
