@@ -28,14 +28,17 @@ fn git(args: &[&str]) -> Option<String> {
 
 fn commit_from_git() -> Option<String> {
     let commit = git(&["rev-parse", "--verify", "HEAD"])?;
-    // Build again when HEAD moves: the HEAD file changes on a checkout, the branch's ref (or
-    // packed-refs) on a commit. Only files that exist are named: cargo would rebuild every
-    // time for one that does not.
-    let branch_ref = git(&["symbolic-ref", "-q", "HEAD"]);
-    let mut watched = vec![git(&["rev-parse", "--git-path", "HEAD"])];
-    watched.push(git(&["rev-parse", "--git-path", "packed-refs"]));
-    if let Some(r) = &branch_ref {
-        watched.push(git(&["rev-parse", "--git-path", r]));
+    // Build again when HEAD moves. HEAD's reflog grows with every commit, checkout and reset
+    // of this worktree; without reflogs, the HEAD file and the branch's ref (loose or
+    // packed) tell. Only files that exist are named: cargo would rebuild every time for one
+    // that does not.
+    let mut watched = vec![
+        git(&["rev-parse", "--git-path", "HEAD"]),
+        git(&["rev-parse", "--git-path", "logs/HEAD"]),
+        git(&["rev-parse", "--git-path", "packed-refs"]),
+    ];
+    if let Some(r) = git(&["symbolic-ref", "-q", "HEAD"]) {
+        watched.push(git(&["rev-parse", "--git-path", &r]));
     }
     for path in watched.into_iter().flatten() {
         if Path::new(&path).exists() {

@@ -74,6 +74,12 @@ impl From<Value> for Body {
     }
 }
 
+impl From<()> for Body {
+    fn from((): ()) -> Self {
+        Body::Empty
+    }
+}
+
 impl From<Form> for Body {
     fn from(form: Form) -> Self {
         Body::Form(form)
@@ -100,48 +106,90 @@ pub struct Download {
     pub bytes: Vec<u8>,
 }
 
-impl Client {
-    /// A client that gets its own tokens with `credentials`.
-    pub fn new(base_url: &str, credentials: Credentials) -> Result<Self> {
-        Self::build(base_url, Auth::Credentials(credentials), None)
+/// Sets up a [`Client`]: the server, and either credentials or a token.
+#[derive(Debug)]
+pub struct ClientBuilder {
+    base_url: String,
+    auth: Option<Auth>,
+    token: Option<Token>,
+    http: Option<reqwest::Client>,
+}
+
+impl ClientBuilder {
+    /// Tokens are requested, and replaced when they expire or are refused, with these.
+    pub fn credentials(mut self, credentials: Credentials) -> Self {
+        self.auth = Some(Auth::Credentials(credentials));
+        self
     }
 
-    /// A client that sends a token it was given (and cannot replace).
-    pub fn with_token(base_url: &str, access_token: impl Into<String>) -> Result<Self> {
-        let token = Token {
+    /// Sends this token as it is, and never replaces it.
+    pub fn token(mut self, access_token: impl Into<String>) -> Self {
+        self.auth = Some(Auth::Bearer);
+        self.token = Some(Token {
             access_token: access_token.into(),
             expires_at: u64::MAX,
             lifetime: u64::MAX,
             permissions: Vec::new(),
-        };
-        Self::build(base_url, Auth::Bearer, Some(token))
+        });
+        self
     }
 
-    fn build(base_url: &str, auth: Auth, token: Option<Token>) -> Result<Self> {
-        let base = base_url.trim_end_matches('/').to_owned();
-        let parsed = reqwest::Url::parse(&base)
-            .map_err(|e| Error::Config(format!("the server URL {base_url:?} is not valid: {e}")))?;
+    /// Sends every request through `http` (tests share one connection pool).
+    pub fn http(mut self, http: reqwest::Client) -> Self {
+        self.http = Some(http);
+        self
+    }
+
+    pub fn build(self) -> Result<Client> {
+        let base = self.base_url.trim_end_matches('/').to_owned();
+        let parsed = reqwest::Url::parse(&base).map_err(|e| {
+            Error::Config(format!("the server URL {:?} is not valid: {e}", self.base_url))
+        })?;
         if !matches!(parsed.scheme(), "http" | "https") {
             return Err(Error::Config(format!(
-                "the server URL {base_url:?} must start with http:// or https://"
+                "the server URL {:?} must start with http:// or https://",
+                self.base_url
             )));
         }
-        let http = reqwest::Client::builder()
-            .user_agent(concat!("latchkey-client/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| Error::Config(format!("the HTTP client cannot start: {e}")))?;
-        Ok(Self {
+        let Some(auth) = self.auth else {
+            return Err(Error::Config(
+                "the client needs credentials or a token".into(),
+            ));
+        };
+        let http = match self.http {
+            Some(http) => http,
+            None => reqwest::Client::builder()
+                .user_agent(concat!("latchkey-client/", env!("CARGO_PKG_VERSION")))
+                .build()
+                .map_err(|e| Error::Config(format!("the HTTP client cannot start: {e}")))?,
+        };
+        Ok(Client {
             http,
             base,
             auth,
-            token: Mutex::new(token),
+            token: Mutex::new(self.token),
         })
     }
+}
 
-    /// Uses `http` for every request (tests share one connection pool).
-    pub fn with_http(mut self, http: reqwest::Client) -> Self {
-        self.http = http;
-        self
+impl Client {
+    pub fn builder(base_url: impl Into<String>) -> ClientBuilder {
+        ClientBuilder {
+            base_url: base_url.into(),
+            auth: None,
+            token: None,
+            http: None,
+        }
+    }
+
+    /// A client that gets its own tokens with `credentials`.
+    pub fn new(base_url: &str, credentials: Credentials) -> Result<Self> {
+        Self::builder(base_url).credentials(credentials).build()
+    }
+
+    /// A client that sends a token it was given.
+    pub fn with_token(base_url: &str, access_token: impl Into<String>) -> Result<Self> {
+        Self::builder(base_url).token(access_token).build()
     }
 
     /// The server's base URL, without a trailing `/`.
@@ -357,34 +405,25 @@ pub async fn answer(response: reqwest::Response) -> Result<Answer> {
     let json = is_json
         .then(|| serde_json::from_slice::<Value>(&bytes).ok())
         .flatten();
+    let ok = (200..300).contains(&http);
     match json {
+        // A refusal in the envelope, or in the unwrapped shape of the import preview
+        // (`status` and `message` without `data`).
+        Some(Value::Object(map)) if !ok && map.get("status").is_some_and(Value::is_string) => {
+            Err(Error::Api(api_error(http, &map)))
+        }
         Some(Value::Object(map)) if is_envelope(&map) => {
             let success = map
                 .get("isSuccess")
                 .and_then(Value::as_bool)
                 .unwrap_or_else(|| map.get("status").and_then(Value::as_str) == Some("SUCCESS"));
-            if success && (200..300).contains(&http) {
-                return Ok(Answer::Data(
-                    map.get("data").cloned().unwrap_or(Value::Null),
-                ));
+            if success {
+                Ok(Answer::Data(map.get("data").cloned().unwrap_or(Value::Null)))
+            } else {
+                Err(Error::Api(api_error(http, &map)))
             }
-            let text = |key: &str| map.get(key).and_then(Value::as_str).map(str::to_owned);
-            Err(Error::Api(ApiError {
-                http,
-                status: text("status").unwrap_or_else(|| format!("HTTP_{http}")),
-                message: text("message"),
-                validation_messages: map
-                    .get("validationMessages")
-                    .and_then(Value::as_array)
-                    .map(|list| {
-                        list.iter()
-                            .filter_map(|m| m.as_str().map(str::to_owned))
-                            .collect()
-                    })
-                    .unwrap_or_default(),
-            }))
         }
-        _ if !(200..300).contains(&http) => Err(Error::Http {
+        _ if !ok => Err(Error::Http {
             http,
             url,
             body: snippet(&bytes),
@@ -395,6 +434,24 @@ pub async fn answer(response: reqwest::Response) -> Result<Answer> {
             file_name: disposition.as_deref().and_then(file_name),
             bytes,
         })),
+    }
+}
+
+fn api_error(http: u16, map: &serde_json::Map<String, Value>) -> ApiError {
+    let text = |key: &str| map.get(key).and_then(Value::as_str).map(str::to_owned);
+    ApiError {
+        http,
+        status: text("status").unwrap_or_else(|| format!("HTTP_{http}")),
+        message: text("message"),
+        validation_messages: map
+            .get("validationMessages")
+            .and_then(Value::as_array)
+            .map(|list| {
+                list.iter()
+                    .filter_map(|m| m.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default(),
     }
 }
 
