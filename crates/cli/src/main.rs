@@ -60,7 +60,7 @@ enum Command {
         command: admin::AdminCommand,
     },
     /// Call a running server's API as a REST API client.
-    Api(api::ApiArgs),
+    Api(Box<api::ApiArgs>),
 }
 
 impl GlobalArgs {
@@ -95,7 +95,7 @@ fn main() -> anyhow::Result<()> {
                 admin::run(config, command).await
             }
             Command::Api(args) => {
-                if let Err(e) = api::run(args).await {
+                if let Err(e) = api::run(*args).await {
                     // The envelope's message and validation messages, or the OAuth error,
                     // as they came; the exit status tells scripts it failed.
                     eprintln!("error: {e:#}");

@@ -143,7 +143,10 @@ impl ClientBuilder {
     pub fn build(self) -> Result<Client> {
         let base = self.base_url.trim_end_matches('/').to_owned();
         let parsed = reqwest::Url::parse(&base).map_err(|e| {
-            Error::Config(format!("the server URL {:?} is not valid: {e}", self.base_url))
+            Error::Config(format!(
+                "the server URL {:?} is not valid: {e}",
+                self.base_url
+            ))
         })?;
         if !matches!(parsed.scheme(), "http" | "https") {
             return Err(Error::Config(format!(
@@ -418,7 +421,9 @@ pub async fn answer(response: reqwest::Response) -> Result<Answer> {
                 .and_then(Value::as_bool)
                 .unwrap_or_else(|| map.get("status").and_then(Value::as_str) == Some("SUCCESS"));
             if success {
-                Ok(Answer::Data(map.get("data").cloned().unwrap_or(Value::Null)))
+                Ok(Answer::Data(
+                    map.get("data").cloned().unwrap_or(Value::Null),
+                ))
             } else {
                 Err(Error::Api(api_error(http, &map)))
             }

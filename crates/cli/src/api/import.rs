@@ -125,7 +125,10 @@ pub async fn run(client: &Client, args: ImportArgs) -> anyhow::Result<()> {
     if mapped.status != "Finished" {
         bail!(
             "the file could not be checked: {}",
-            mapped.error_message.as_deref().unwrap_or("the mapping job failed")
+            mapped
+                .error_message
+                .as_deref()
+                .unwrap_or("the mapping job failed")
         );
     }
     if mapped.invalid_user_count > 0 {
@@ -185,7 +188,10 @@ pub async fn run(client: &Client, args: ImportArgs) -> anyhow::Result<()> {
     if !succeeded {
         bail!(
             "the import ended with an error: {}",
-            job.job.error_message.as_deref().unwrap_or("see the job's errors")
+            job.job
+                .error_message
+                .as_deref()
+                .unwrap_or("see the job's errors")
         );
     }
     Ok(())
@@ -324,8 +330,7 @@ impl Progress {
     fn new(label: &'static str) -> Self {
         let bar = std::io::stderr().is_terminal().then(|| {
             let bar = ProgressBar::new(0);
-            if let Ok(style) =
-                ProgressStyle::with_template("{prefix} [{bar:40}] {pos}/{len} {msg}")
+            if let Ok(style) = ProgressStyle::with_template("{prefix} [{bar:40}] {pos}/{len} {msg}")
             {
                 bar.set_style(style.progress_chars("=> "));
             }

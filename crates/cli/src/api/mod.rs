@@ -127,7 +127,7 @@ enum ApiCommand {
     },
     /// Onboard a customer: create its company and a Company Admin client (and optionally a
     /// SCIM integration), and print what to hand over.
-    Onboard(onboard::OnboardArgs),
+    Onboard(Box<onboard::OnboardArgs>),
     /// Target users.
     TargetUsers {
         #[command(subcommand)]
@@ -292,7 +292,9 @@ async fn dispatch(client: &Client, command: ApiCommand) -> anyhow::Result<()> {
                 Answer::File(file) => write_output(output.as_deref(), &file.bytes),
             }
         }
-        ApiCommand::Info { company } => print_json(&client.system_summary(company.as_deref()).await?),
+        ApiCommand::Info { company } => {
+            print_json(&client.system_summary(company.as_deref()).await?)
+        }
         ApiCommand::Companies { command } => companies(client, command).await,
         ApiCommand::Clients {
             command: ClientsCommand::Create(args),
@@ -300,7 +302,7 @@ async fn dispatch(client: &Client, command: ApiCommand) -> anyhow::Result<()> {
             let created = create_client(client, &args).await?;
             print_json(&created)
         }
-        ApiCommand::Onboard(args) => onboard::run(client, args).await,
+        ApiCommand::Onboard(args) => onboard::run(client, *args).await,
         ApiCommand::TargetUsers {
             command: TargetUsersCommand::Import(args),
         } => import::run(client, args).await,
@@ -373,7 +375,9 @@ impl SearchArgs {
             None => None,
         };
         if let Some(text) = &self.text {
-            filter.get_or_insert_with(Filter::default).search_input_text_value = Some(text.clone());
+            filter
+                .get_or_insert_with(Filter::default)
+                .search_input_text_value = Some(text.clone());
         }
         Ok(SearchRequest {
             page_number: Some(self.page),

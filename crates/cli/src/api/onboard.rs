@@ -197,7 +197,12 @@ async fn company_form(client: &Client, args: &OnboardArgs) -> anyhow::Result<For
         .time_zone
         .clone()
         .or_else(|| defaults.as_ref().and_then(|d| d.timezone.clone()))
-        .ok_or_else(|| anyhow!("{} has no time zone of its own: give --time-zone", country.name))?;
+        .ok_or_else(|| {
+            anyhow!(
+                "{} has no time zone of its own: give --time-zone",
+                country.name
+            )
+        })?;
     let (date_format, time_format) = match (&args.date_format, &args.time_format, &defaults) {
         (Some(d), Some(t), _) => (d.clone(), t.clone()),
         (d, t, Some(defaults)) => (
@@ -214,7 +219,10 @@ async fn company_form(client: &Client, args: &OnboardArgs) -> anyhow::Result<For
         ("CountryResourceId", country.resource_id.clone()),
         ("IndustryResourceId", industry.resource_id.clone()),
         ("LicenseTypeResourceId", license_type.resource_id.clone()),
-        ("LicensePeriodTypeResourceId", license_period.resource_id.clone()),
+        (
+            "LicensePeriodTypeResourceId",
+            license_period.resource_id.clone(),
+        ),
         ("NumberOfUsers", args.users.unwrap_or(0).to_string()),
         ("IsNumberOfUsersLimited", args.users.is_some().to_string()),
         ("TimeZoneId", time_zone),
@@ -258,7 +266,11 @@ fn pick(list: &[LookupDto], wanted: &str, what: &str) -> anyhow::Result<LookupDt
         .cloned()
         .ok_or_else(|| {
             let names: Vec<&str> = list.iter().take(12).map(|l| l.name.as_str()).collect();
-            let more = if list.len() > names.len() { ", …" } else { "" };
+            let more = if list.len() > names.len() {
+                ", …"
+            } else {
+                ""
+            };
             anyhow!(
                 "{what} {wanted:?} is not one the server knows; they are: {}{more}",
                 names.join(", ")

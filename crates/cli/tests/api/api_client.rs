@@ -22,7 +22,11 @@ async fn a_token_is_kept_until_shortly_before_it_expires() {
     let client = api_client_for(&app, &app.initial.client_id, &app.initial.client_secret);
     let first = client.token().await.expect("token");
     assert_eq!(first.lifetime, 3600);
-    assert!(first.permissions.contains(&"companies/search|POST".to_owned()));
+    assert!(
+        first
+            .permissions
+            .contains(&"companies/search|POST".to_owned())
+    );
     assert_eq!(client.token().await.expect("token"), first, "kept");
 
     // Less than a minute left: replaced before it is sent.
@@ -38,13 +42,17 @@ async fn a_token_is_kept_until_shortly_before_it_expires() {
     for method in [AuthMethod::ClientSecretPost, AuthMethod::ClientSecretBasic] {
         let c = client_with(
             &app,
-            Credentials::new(&app.initial.client_id, &app.initial.client_secret).with_method(method),
+            Credentials::new(&app.initial.client_id, &app.initial.client_secret)
+                .with_method(method),
         );
         let my: Value = c
             .call(Method::GET, "/api/companies/my", None, ())
             .await
             .expect("companies/my");
-        assert_eq!(my[0]["resourceId"], app.initial.company_resource_id.as_str());
+        assert_eq!(
+            my[0]["resourceId"],
+            app.initial.company_resource_id.as_str()
+        );
     }
 }
 
@@ -117,7 +125,10 @@ async fn refusals_are_typed() {
             .contains(&"Role should be selected".to_owned()),
         "{api}"
     );
-    assert!(e.to_string().contains("\n  - Role should be selected"), "{e}");
+    assert!(
+        e.to_string().contains("\n  - Role should be selected"),
+        "{e}"
+    );
 
     let e = client
         .call::<Value>(Method::GET, "/api/companies/NoSuchCompny", None, ())

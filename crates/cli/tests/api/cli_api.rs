@@ -117,7 +117,10 @@ async fn token_is_cached_privately_and_call_prints_the_data() {
 
     // The token works, and `call` prints the envelope's data.
     let my = user.api(&["call", "get", "/api/companies/my"]).await.json();
-    assert_eq!(my[0]["resourceId"], app.initial.company_resource_id.as_str());
+    assert_eq!(
+        my[0]["resourceId"],
+        app.initial.company_resource_id.as_str()
+    );
     assert!(
         user.api(&["call", "GET", "/api/companies/my"])
             .await
@@ -265,12 +268,20 @@ async fn failures_exit_non_zero_with_the_servers_message() {
     let run = user
         .api(&["call", "GET", "/api/companies/NoSuchCompny"])
         .await;
-    assert!(run.failure().contains("NOT_FOUND (HTTP 404)"), "{}", run.stderr);
+    assert!(
+        run.failure().contains("NOT_FOUND (HTTP 404)"),
+        "{}",
+        run.stderr
+    );
 
     let run = user
         .api(&["call", "POST", "/api/companies/search", "--data", "{nope"])
         .await;
-    assert!(run.failure().contains("--data is not JSON"), "{}", run.stderr);
+    assert!(
+        run.failure().contains("--data is not JSON"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[tokio::test]
@@ -307,11 +318,21 @@ async fn companies_search_export_and_clients_create() {
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     let csv = std::fs::read_to_string(&file).expect("csv");
     assert!(csv.starts_with("Company Name") || csv.starts_with("\u{feff}Company Name"));
-    assert!(csv.contains("Acme Corp") && !csv.contains("Globex"), "{csv}");
+    assert!(
+        csv.contains("Acme Corp") && !csv.contains("Globex"),
+        "{csv}"
+    );
 
     // A client of the customer, with the default role: its secret works once printed.
     let created = user
-        .api(&["clients", "create", "--company", &acme, "--name", "Acme SIEM"])
+        .api(&[
+            "clients",
+            "create",
+            "--company",
+            &acme,
+            "--name",
+            "Acme SIEM",
+        ])
         .await
         .json();
     let secret = created["clientSecret"].as_str().expect("secret");
@@ -363,7 +384,11 @@ async fn onboard_creates_a_company_and_its_company_admin_client() {
     };
 
     let handover = user
-        .api(&onboard("Initech", "us", &["--users", "25", "--allow-ip", "127.0.0.1"]))
+        .api(&onboard(
+            "Initech",
+            "us",
+            &["--users", "25", "--allow-ip", "127.0.0.1"],
+        ))
         .await
         .json();
     let company = handover["company"]["resourceId"].as_str().expect("company");
@@ -388,7 +413,11 @@ async fn onboard_creates_a_company_and_its_company_admin_client() {
 
     // The server's validation message comes through, and nothing is created.
     let run = user
-        .api(&onboard("Hooli", "United States", &["--license-end", "someday"]))
+        .api(&onboard(
+            "Hooli",
+            "United States",
+            &["--license-end", "someday"],
+        ))
         .await;
     let stderr = run.failure();
     assert!(

@@ -94,7 +94,12 @@ pub async fn call(
     body: Option<Value>,
 ) -> reqwest::Response {
     api_client(app, token)
-        .send(method, path, company, &body.map(Body::Json).unwrap_or_default())
+        .send(
+            method,
+            path,
+            company,
+            &body.map(Body::Json).unwrap_or_default(),
+        )
         .await
         .expect("request")
 }

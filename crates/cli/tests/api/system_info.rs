@@ -66,8 +66,8 @@ async fn the_summary_is_of_the_company_the_request_acts_on() {
     let app = TestApp::spawn().await;
     let token = app.reseller_token().await;
     let r = reference(&app, &token).await;
-    let acme = expect_data(post_company(&app, &token, None, form(&r, "Acme Corp", 2)).await)
-        .await["resourceId"]
+    let acme = expect_data(post_company(&app, &token, None, form(&r, "Acme Corp", 2)).await).await
+        ["resourceId"]
         .as_str()
         .expect("id")
         .to_owned();
