@@ -163,6 +163,19 @@ async fn token_is_cached_privately_and_call_prints_the_data() {
     );
 }
 
+/// `configure` for the bootstrap client, with the secret given by `secret`.
+fn configure<'a>(app: &'a TestApp, secret: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "configure",
+        "--url",
+        &app.base,
+        "--client-id",
+        &app.initial.client_id,
+    ];
+    args.extend_from_slice(secret);
+    args
+}
+
 #[tokio::test]
 async fn configure_saves_a_private_profile_that_later_commands_read() {
     let app = TestApp::spawn().await;
@@ -170,34 +183,25 @@ async fn configure_saves_a_private_profile_that_later_commands_read() {
     let secret_file = user.home().join("secret");
     std::fs::write(&secret_file, format!("{}\n", app.initial.client_secret)).expect("write");
 
+    let secret_path = secret_file.display().to_string();
     // Wrong credentials are not saved.
     let run = user
-        .api(&[
-            "configure",
-            "--url",
-            &app.base,
-            "--client-id",
-            &app.initial.client_id,
-            "--client-secret",
-            "wrong",
-        ])
+        .api(&configure(&app, &["--client-secret", "wrong"]))
         .await;
     assert!(run.failure().contains("invalid_client"), "{}", run.stderr);
     let profile = user.home().join(".config/latchkey/profile.toml");
     assert!(!profile.exists());
 
     let run = user
-        .api(&[
-            "configure",
-            "--url",
-            &app.base,
-            "--client-id",
-            &app.initial.client_id,
-            "--client-secret-file",
-            &secret_file.display().to_string(),
-            "--auth-method",
-            "basic",
-        ])
+        .api(&configure(
+            &app,
+            &[
+                "--client-secret-file",
+                &secret_path,
+                "--auth-method",
+                "basic",
+            ],
+        ))
         .await;
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     #[cfg(unix)]
