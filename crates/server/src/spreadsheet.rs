@@ -303,13 +303,7 @@ fn read_xlsx<R: Read + Seek>(reader: R, sheets: &mut Sheets) -> Result<(), Unrea
             "The file is a zip archive but not an Excel workbook (.xlsx): {e}"
         ))
     })?;
-    let names: Vec<String> = book
-        .sheets_metadata()
-        .iter()
-        .filter(|s| s.typ == SheetType::WorkSheet)
-        .map(|s| s.name.clone())
-        .collect();
-    for name in names {
+    for name in worksheets(&book) {
         sheets.start_sheet(name.clone());
         let mut cells_reader = book
             .worksheet_cells_reader(&name)
@@ -354,13 +348,7 @@ fn read_xls<R: Read + Seek>(reader: R, sheets: &mut Sheets) -> Result<(), Unread
             "The file is an OLE compound file but not an Excel workbook (.xls): {e}"
         ))
     })?;
-    let names: Vec<String> = book
-        .sheets_metadata()
-        .iter()
-        .filter(|s| s.typ == SheetType::WorkSheet)
-        .map(|s| s.name.clone())
-        .collect();
-    for name in names {
+    for name in worksheets(&book) {
         sheets.start_sheet(name.clone());
         let range = book
             .worksheet_range(&name)
@@ -381,6 +369,15 @@ fn read_xls<R: Read + Seek>(reader: R, sheets: &mut Sheets) -> Result<(), Unread
         }
     }
     Ok(())
+}
+
+/// The names of a workbook's worksheets (not its chart or macro sheets), in order.
+fn worksheets<R: Read + Seek>(book: &impl Reader<R>) -> Vec<String> {
+    book.sheets_metadata()
+        .iter()
+        .filter(|s| s.typ == SheetType::WorkSheet)
+        .map(|s| s.name.clone())
+        .collect()
 }
 
 /// A cell as text.

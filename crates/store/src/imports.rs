@@ -170,16 +170,14 @@ impl ImportSelection {
     }
 }
 
-/// Rows per multi-row insert of raw rows: three binds each, far below both stores' limits
-/// (SQLite 32,766, PostgreSQL 65,535), and large enough that statements, not rows, are few.
-const RAW_ROWS_PER_INSERT: usize = 1000;
-
 /// Writes one upload: every row, then the counts, in one database transaction.
 pub struct UploadWriter {
     tx: Transaction<'static, Any>,
     key: i64,
     resource_id: ResourceId,
     pending: Vec<(i64, i64, String)>,
+    /// Rows a statement carries (three binds each).
+    per_insert: usize,
 }
 
 impl UploadWriter {
@@ -193,7 +191,7 @@ impl UploadWriter {
         let json = serde_json::to_string(cells)
             .map_err(|e| StoreError::Corrupt(format!("row {row_number}: {e}")))?;
         self.pending.push((sheet, row_number, json));
-        if self.pending.len() >= RAW_ROWS_PER_INSERT {
+        if self.pending.len() >= self.per_insert {
             self.flush().await?;
         }
         Ok(())
@@ -295,6 +293,8 @@ pub const PREVIEW_SEARCH: SearchSpec = SearchSpec {
         Field::of("Priority", "u.priority", Kind::Text),
         Field::of("TimeZone", "u.time_zone", Kind::Text),
         Field::of("PreferredLanguage", "u.preferred_language", Kind::Text),
+        // Text, not an enumeration: the platform's UI filters `Status Include
+        // "New,Exists,Error,SCIM"`, and a name no row has must match nothing, not be refused.
         Field::of(
             "Status",
             "CASE u.status WHEN 1 THEN 'New' WHEN 2 THEN 'Exists' ELSE 'Error' END",
@@ -339,9 +339,6 @@ fn preview_row(r: &AnyRow) -> Result<PreviewRow, StoreError> {
     })
 }
 
-/// Preview rows per multi-row insert: 19 binds each.
-const PREVIEW_ROWS_PER_INSERT: usize = 500;
-
 impl Store {
     /// Starts an upload for the scoped company, kept until `ttl_ms` from now.
     pub async fn begin_upload(
@@ -368,7 +365,8 @@ impl Store {
             tx,
             key,
             resource_id: id,
-            pending: Vec::with_capacity(RAW_ROWS_PER_INSERT),
+            pending: Vec::new(),
+            per_insert: self.backend.rows_per_statement(3),
         })
     }
 
@@ -378,18 +376,15 @@ impl Store {
         scope: &CompanyScope,
         id: &ResourceId,
     ) -> Result<Option<TransactionRow>, StoreError> {
-        sqlx::query(&format!(
-            "SELECT {TRANSACTION_COLUMNS} FROM import_transactions t \
-             WHERE t.resource_id = $1 AND t.company_id = $2 AND t.expire_time > $3"
-        ))
-        .bind(id.as_str())
-        .bind(scope.company_id())
-        .bind(now_millis())
-        .fetch_optional(self.pool())
-        .await?
-        .as_ref()
-        .map(transaction_row)
-        .transpose()
+        self.transaction_where(|p| {
+            format!(
+                "t.resource_id = {} AND t.company_id = {} AND t.expire_time > {}",
+                p.text(id.as_str()),
+                p.int(scope.company_id()),
+                p.int(now_millis())
+            )
+        })
+        .await
     }
 
     /// The transaction a job works on, by key, whatever its expiry: a job started before the
@@ -399,16 +394,15 @@ impl Store {
         lease: &Lease,
         key: i64,
     ) -> Result<TransactionRow, StoreError> {
-        let row = sqlx::query(&format!(
-            "SELECT {TRANSACTION_COLUMNS} FROM import_transactions t \
-             WHERE t.id = $1 AND (t.mapping_job_id = $2 OR t.import_job_id = $2)"
-        ))
-        .bind(key)
-        .bind(lease.job_key())
-        .fetch_optional(self.pool())
+        self.transaction_where(|p| {
+            let job = p.int(lease.job_key());
+            format!(
+                "t.id = {} AND (t.mapping_job_id = {job} OR t.import_job_id = {job})",
+                p.int(key)
+            )
+        })
         .await?
-        .ok_or(StoreError::NotFound)?;
-        transaction_row(&row)
+        .ok_or(StoreError::NotFound)
     }
 
     /// The transaction a mapping job of the company maps (expired or not, until purged); none
@@ -418,17 +412,32 @@ impl Store {
         scope: &CompanyScope,
         job: &JobRow,
     ) -> Result<Option<TransactionRow>, StoreError> {
-        sqlx::query(&format!(
-            "SELECT {TRANSACTION_COLUMNS} FROM import_transactions t \
-             WHERE t.mapping_job_id = $1 AND t.company_id = $2"
-        ))
-        .bind(job.key)
-        .bind(scope.company_id())
-        .fetch_optional(self.pool())
-        .await?
-        .as_ref()
-        .map(transaction_row)
-        .transpose()
+        self.transaction_where(|p| {
+            format!(
+                "t.mapping_job_id = {} AND t.company_id = {}",
+                p.int(job.key),
+                p.int(scope.company_id())
+            )
+        })
+        .await
+    }
+
+    async fn transaction_where(
+        &self,
+        condition: impl FnOnce(&mut Params) -> String,
+    ) -> Result<Option<TransactionRow>, StoreError> {
+        let mut params = Params::new(self.backend);
+        let sql = format!(
+            "SELECT {TRANSACTION_COLUMNS} FROM import_transactions t WHERE {}",
+            condition(&mut params)
+        );
+        params
+            .apply(sqlx::query(&sql))
+            .fetch_optional(self.pool())
+            .await?
+            .as_ref()
+            .map(transaction_row)
+            .transpose()
     }
 
     /// The first `limit` rows of a sheet, in file order.
@@ -612,7 +621,8 @@ impl Store {
         let now = now_millis();
         let mut tx = self.pool().begin().await?;
         lease.hold(&mut tx).await?;
-        for chunk in rows.chunks(PREVIEW_ROWS_PER_INSERT) {
+        // 18 binds a row, with the transaction and the time bound once per statement.
+        for chunk in rows.chunks(self.backend.rows_per_statement(18)) {
             let mut params = Params::new(self.backend);
             let t = params.int(transaction.key);
             let at = params.int(now);
@@ -671,6 +681,23 @@ impl Store {
         .await?;
         set_step_count(&mut *tx, lease, Step::TargetUserMapping, done, None).await?;
         tx.commit().await?;
+        Ok(())
+    }
+
+    /// Brings PostgreSQL's statistics of `tables` up to date after a job wrote many rows to
+    /// them (SQLite plans these lookups by their indexes without statistics).
+    ///
+    /// Autovacuum analyzes a table a minute or more after it grew; until then the plans kept
+    /// by the job's prepared statements were made for the empty table it started with and scan
+    /// it whole, and a 100,000-row import spent 80 s in lookups by email that take 1 ms with
+    /// an index. Analyzing samples a few thousand rows and makes those statements plan anew.
+    pub async fn analyze(&self, tables: &[&'static str]) -> Result<(), StoreError> {
+        if self.backend == crate::Backend::Postgres && !tables.is_empty() {
+            // Table names come from the caller's constants, never from input.
+            sqlx::query(&format!("ANALYZE {}", tables.join(", ")))
+                .execute(self.pool())
+                .await?;
+        }
         Ok(())
     }
 

@@ -259,6 +259,21 @@ impl Store {
             Backend::Sqlite => "",
         };
         let runnable = "(status = 0 OR (status = 1 AND lease_expires < $3)) AND attempts < $4";
+        // Looked for first with a read: most polls find nothing, and on SQLite even an UPDATE
+        // that changes nothing waits for the write lock that an upload may be holding.
+        let probe = format!(
+            "SELECT id FROM jobs WHERE {} LIMIT 1",
+            runnable.replace("$3", "$1").replace("$4", "$2")
+        );
+        if sqlx::query(&probe)
+            .bind(now)
+            .bind(MAX_ATTEMPTS)
+            .fetch_optional(self.pool())
+            .await?
+            .is_none()
+        {
+            return Ok(None);
+        }
         let sql = format!(
             "UPDATE jobs SET status = 1, lease_owner = $1, lease_expires = $2, attempts = attempts + 1, \
              start_time = COALESCE(start_time, $3), update_time = $3 \
@@ -353,6 +368,16 @@ impl Store {
             "The job was interrupted {MAX_ATTEMPTS} times (the server running it stopped before it \
              finished) and was given up; what it had completed is kept"
         );
+        let abandoned = sqlx::query(
+            "SELECT id FROM jobs WHERE status = 1 AND lease_expires < $1 AND attempts >= $2 LIMIT 1",
+        )
+        .bind(now)
+        .bind(MAX_ATTEMPTS)
+        .fetch_optional(self.pool())
+        .await?;
+        if abandoned.is_none() {
+            return Ok(0);
+        }
         let mut tx = self.pool().begin().await?;
         let ended = sqlx::query(
             "UPDATE jobs SET status = 3, error_message = $1, end_time = $2, update_time = $2, \
@@ -411,7 +436,7 @@ impl Store {
         errors: &[(String, String)],
     ) -> Result<(), StoreError> {
         let mut conn = self.pool().acquire().await?;
-        add_job_errors(&mut conn, lease, step, errors).await
+        add_job_errors(self.backend, &mut conn, lease, step, errors).await
     }
 
     /// The company's jobs, newest first, at most `limit`.
@@ -506,14 +531,14 @@ pub(crate) async fn set_step_count<'e, E: Executor<'e, Database = Any>>(
     Ok(())
 }
 
-pub(crate) async fn add_job_errors(
+async fn add_job_errors(
+    backend: crate::Backend,
     conn: &mut AnyConnection,
     lease: &Lease,
     step: Step,
     errors: &[(String, String)],
 ) -> Result<(), StoreError> {
-    // Four binds a row: 500 rows stay far below both stores' bind limits.
-    for chunk in errors.chunks(500) {
+    for chunk in errors.chunks(backend.rows_per_statement(4)) {
         let mut sql = String::from(
             "INSERT INTO job_errors (job_id, step, error_message, input_data) VALUES ",
         );

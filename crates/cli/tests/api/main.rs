@@ -23,6 +23,7 @@ mod jobs;
 mod jwt;
 mod lookups;
 mod openapi;
+mod people_search;
 mod rate_limits;
 mod real_clients;
 mod replicas;

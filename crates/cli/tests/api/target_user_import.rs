@@ -64,7 +64,7 @@ pub async fn uploaded(
     expect_data(upload(app, token, company, name, bytes).await).await
 }
 
-fn tid(data: &Value) -> String {
+pub fn tid(data: &Value) -> String {
     data["transactionId"]
         .as_str()
         .expect("transactionId")
@@ -82,6 +82,24 @@ fn mappings(tid: &str, pairs: &[(&str, &str)], groups: &[&str]) -> Value {
 
 /// Maps and waits for the mapping job; returns the job's final status body.
 pub async fn map(app: &TestApp, token: &str, company: Option<&str>, body: Value) -> Value {
+    let job = start_mapping(app, token, company, body).await;
+    wait(
+        app,
+        token,
+        company,
+        &format!("/api/target-users/mapping-job/{job}"),
+        |d| d["status"] == "Finished" || d["status"] == "FinishedWithError",
+    )
+    .await
+}
+
+/// `create-mapping`; returns the mapping job's id.
+pub async fn start_mapping(
+    app: &TestApp,
+    token: &str,
+    company: Option<&str>,
+    body: Value,
+) -> String {
     let started = expect_data(
         call(
             app,
@@ -94,15 +112,12 @@ pub async fn map(app: &TestApp, token: &str, company: Option<&str>, body: Value)
         .await,
     )
     .await;
-    let job = started["resourceId"].as_str().expect("job id").to_owned();
-    wait(
-        app,
-        token,
-        company,
-        &format!("/api/target-users/mapping-job/{job}"),
-        |d| d["status"] == "Finished" || d["status"] == "FinishedWithError",
-    )
-    .await
+    started["resourceId"].as_str().expect("job id").to_owned()
+}
+
+/// `GET path` for `data`.
+pub async fn get(app: &TestApp, token: &str, company: Option<&str>, path: &str) -> Value {
+    expect_data(call(app, Method::GET, path, token, company, None).await).await
 }
 
 /// Polls `path` until `done` holds of its `data` (at most 60 s).
@@ -306,16 +321,11 @@ async fn the_documented_flow_for_a_customer() {
         csv
     })
     .await;
-    let summary = expect_data(
-        call(
-            &app,
-            Method::GET,
-            &format!("/api/target-users/upload/{}", tid(&template)),
-            &token,
-            c,
-            None,
-        )
-        .await,
+    let summary = get(
+        &app,
+        &token,
+        c,
+        &format!("/api/target-users/upload/{}", tid(&template)),
     )
     .await;
     let headers = summary["fileFieldNames"].as_array().expect("names");
@@ -333,18 +343,7 @@ async fn the_documented_flow_for_a_customer() {
     let t = tid(&up);
 
     // The file's summary.
-    let summary = expect_data(
-        call(
-            &app,
-            Method::GET,
-            &format!("/api/target-users/upload/{t}"),
-            &token,
-            c,
-            None,
-        )
-        .await,
-    )
-    .await;
+    let summary = get(&app, &token, c, &format!("/api/target-users/upload/{t}")).await;
     assert_eq!(summary["fileType"], "Csv");
     assert_eq!(summary["sheetNames"], json!(["people"]));
     assert_eq!(
@@ -435,7 +434,7 @@ async fn the_documented_flow_for_a_customer() {
     );
 
     // Both jobs are listed for the customer, newest first, and not for the reseller itself.
-    let jobs = expect_data(call(&app, Method::GET, "/api/jobs", &token, c, None).await).await;
+    let jobs = get(&app, &token, c, "/api/jobs").await;
     let names: Vec<&str> = jobs
         .as_array()
         .expect("jobs")
@@ -449,7 +448,7 @@ async fn the_documented_flow_for_a_customer() {
             .iter()
             .all(|j| j["isFinished"] == true && j["status"] == 2)
     );
-    let own = expect_data(call(&app, Method::GET, "/api/jobs", &token, None, None).await).await;
+    let own = get(&app, &token, None, "/api/jobs").await;
     assert_eq!(own, json!([]));
 }
 
@@ -482,16 +481,11 @@ async fn csv_encodings_and_delimiters_are_read_from_the_bytes() {
     for (name, bytes) in cases {
         let up = uploaded(&app, &token, None, &format!("{name}.csv"), bytes).await;
         assert_eq!(up["columnCount"], 2, "{name}");
-        let summary = expect_data(
-            call(
-                &app,
-                Method::GET,
-                &format!("/api/target-users/upload/{}", tid(&up)),
-                &token,
-                None,
-                None,
-            )
-            .await,
+        let summary = get(
+            &app,
+            &token,
+            None,
+            &format!("/api/target-users/upload/{}", tid(&up)),
         )
         .await;
         assert_eq!(
@@ -545,18 +539,7 @@ async fn an_xlsx_with_two_sheets() {
         (Some(2), Some(3))
     );
     let t = tid(&up);
-    let summary = expect_data(
-        call(
-            &app,
-            Method::GET,
-            &format!("/api/target-users/upload/{t}"),
-            &token,
-            None,
-            None,
-        )
-        .await,
-    )
-    .await;
+    let summary = get(&app, &token, None, &format!("/api/target-users/upload/{t}")).await;
     assert_eq!(summary["fileType"], "Xlsx");
     assert_eq!(summary["sheetNames"], json!(["Staff", "Contractors"]));
     assert_eq!(summary["data"][0]["Phone"], "14155550123");
@@ -575,30 +558,20 @@ async fn an_xlsx_with_two_sheets() {
     )
     .await;
     let gt = tid(&g);
-    let second = expect_data(
-        call(
-            &app,
-            Method::GET,
-            &format!("/api/target-groups/upload/{gt}/search?sheetName=contractors"),
-            &token,
-            None,
-            None,
-        )
-        .await,
+    let second = get(
+        &app,
+        &token,
+        None,
+        &format!("/api/target-groups/upload/{gt}/search?sheetName=contractors"),
     )
     .await;
     assert_eq!(second["fileFieldNames"], json!(["Mail", "Name"]));
     assert_eq!(second["data"][0]["Name"], "Max");
-    let first = expect_data(
-        call(
-            &app,
-            Method::GET,
-            &format!("/api/target-groups/upload/{gt}"),
-            &token,
-            None,
-            None,
-        )
-        .await,
+    let first = get(
+        &app,
+        &token,
+        None,
+        &format!("/api/target-groups/upload/{gt}"),
     )
     .await;
     assert_eq!(
@@ -1167,16 +1140,11 @@ async fn a_transaction_is_reissued_for_remapping() {
         "NOT_FOUND",
     )
     .await;
-    let summary = expect_data(
-        call(
-            &app,
-            Method::GET,
-            &format!("/api/target-users/upload/{new}"),
-            &token,
-            None,
-            None,
-        )
-        .await,
+    let summary = get(
+        &app,
+        &token,
+        None,
+        &format!("/api/target-users/upload/{new}"),
     )
     .await;
     assert_eq!(summary["data"].as_array().expect("rows").len(), 3);
@@ -1257,8 +1225,7 @@ async fn another_companys_transactions_jobs_groups_and_rows_are_not_found() {
     let a = customer(&app, &token, "Alpha", 100).await;
     let b = customer(&app, &token, "Beta", 100).await;
     let (ta, rows_a) = mixed(&app, &token, Some(&a)).await;
-    let job_a = expect_data(call(&app, Method::GET, "/api/jobs", &token, Some(&a), None).await)
-        .await[0]["resourceId"]
+    let job_a = get(&app, &token, Some(&a), "/api/jobs").await[0]["resourceId"]
         .as_str()
         .expect("job")
         .to_owned();
@@ -1309,10 +1276,7 @@ async fn another_companys_transactions_jobs_groups_and_rows_are_not_found() {
     )
     .await;
     assert_eq!(r.status(), 404);
-    assert_eq!(
-        expect_data(call(&app, Method::GET, "/api/jobs", &token, Some(&b), None).await).await,
-        json!([])
-    );
+    assert_eq!(get(&app, &token, Some(&b), "/api/jobs").await, json!([]));
 
     // Alpha's group in Beta's mapping: not found, and nothing is queued.
     let tb = tid(&uploaded(&app, &token, Some(&b), "p.csv", PEOPLE.as_bytes().to_vec()).await);
@@ -1326,10 +1290,7 @@ async fn another_companys_transactions_jobs_groups_and_rows_are_not_found() {
     )
     .await;
     expect_envelope(r, 404, "NOT_FOUND").await;
-    assert_eq!(
-        expect_data(call(&app, Method::GET, "/api/jobs", &token, Some(&b), None).await).await,
-        json!([])
-    );
+    assert_eq!(get(&app, &token, Some(&b), "/api/jobs").await, json!([]));
 
     // Rows of another transaction (Alpha's) in Beta's selection: not found.
     map(
@@ -1343,6 +1304,32 @@ async fn another_companys_transactions_jobs_groups_and_rows_are_not_found() {
         Some(json!({"importType": "Selected", "selectedResourceIds": [row_id(&rows_a, "new1@example.com")]}))).await;
     expect_envelope(r, 404, "NOT_FOUND").await;
     assert!(users(&app, &token, Some(&b)).await.is_empty());
+
+    // A company of another reseller, named in the header: not managed, 403 everywhere.
+    let other_mssp = crate::helpers::create_company(&app, "Other MSSP", None, true);
+    let theirs = crate::helpers::create_company(&app, "Theirs", Some(&other_mssp), false);
+    let e = expect_envelope(
+        upload(
+            &app,
+            &token,
+            Some(&theirs),
+            "p.csv",
+            PEOPLE.as_bytes().to_vec(),
+        )
+        .await,
+        403,
+        "FORBIDDEN",
+    )
+    .await;
+    assert!(e["data"].is_null());
+    for (method, path) in [
+        (Method::GET, "/api/jobs".to_owned()),
+        (Method::GET, format!("/api/jobs/{job_a}")),
+        (Method::GET, format!("/api/target-users/upload/{ta}")),
+    ] {
+        let r = call(&app, method, &path, &token, Some(&theirs), None).await;
+        expect_envelope(r, 403, "FORBIDDEN").await;
+    }
 
     // A Company Admin of Beta, with its own token, does not reach Alpha either.
     let (id, secret) = crate::helpers::create_client(&app, &b, "Company Admin", &[]);

@@ -40,6 +40,13 @@ use crate::state::AppState;
 /// Rows written per batch: each batch is one transaction of the write path.
 const BATCH: i64 = 1000;
 
+/// The tables an import writes to.
+const WRITTEN_TABLES: &[&str] = &[
+    "target_users",
+    "target_group_members",
+    "target_user_field_values",
+];
+
 /// The import job's input.
 #[derive(Debug, Serialize, Deserialize)]
 struct Input {
@@ -114,7 +121,7 @@ pub async fn start(
     body: &ImportRequest,
 ) -> ApiResult<ImportStarted> {
     let selection = Selection::parse(body)?;
-    let mapping = mapping_of(transaction).map_err(|m| ApiError::input(vec![m]))?;
+    let mapping = Mapping::of(transaction).map_err(|m| ApiError::input(vec![m]))?;
     match transaction.mapping_status {
         Some(JobStatus::Finished) => {}
         Some(JobStatus::FinishedWithError) => {
@@ -193,16 +200,6 @@ async fn licence(state: &AppState, scope: &CompanyScope, new: i64) -> ApiResult<
     Ok(())
 }
 
-fn mapping_of(transaction: &TransactionRow) -> Result<Mapping, String> {
-    transaction
-        .mapping
-        .clone()
-        .and_then(|m| serde_json::from_value(m).ok())
-        .ok_or_else(|| {
-            "The transaction has no mapping: map its columns first (POST /api/target-users/create-mapping)".to_owned()
-        })
-}
-
 /// The import job.
 pub async fn run(context: &JobContext) -> Result<(), JobError> {
     let store = &context.state.store;
@@ -212,7 +209,7 @@ pub async fn run(context: &JobContext) -> Result<(), JobError> {
     let transaction = store
         .import_transaction_for_job(lease, input.transaction)
         .await?;
-    let mapping = mapping_of(&transaction).map_err(JobError::Failed)?;
+    let mapping = Mapping::of(&transaction).map_err(JobError::Failed)?;
     let selection = input.selection.rows();
     let rules = store.target_user_rules(&context.scope).await?;
     // On a resumed run, what earlier runs wrote counts as done.
@@ -224,6 +221,9 @@ pub async fn run(context: &JobContext) -> Result<(), JobError> {
         customized: mapping.has_custom_fields(),
     };
     let mut after = 0;
+    // Each time the rows written double, the statistics of the tables written are renewed, so
+    // that the lookups by email keep using their index as the company grows.
+    let mut analyze_at = BATCH;
     loop {
         let rows = store
             .preview_rows_to_import(&transaction, &selection, after, BATCH)
@@ -244,6 +244,10 @@ pub async fn run(context: &JobContext) -> Result<(), JobError> {
                 return Err(JobError::Failed(message));
             }
             Err(Stop::Store(e)) => return Err(JobError::Store(e)),
+        }
+        if progress.written >= analyze_at {
+            analyze_at *= 2;
+            store.analyze(WRITTEN_TABLES).await?;
         }
     }
     tracing::info!(job = %context.job.resource_id, written = progress.written, "import written");

@@ -30,7 +30,7 @@ use latchkey_store::imports::{NewPreviewRow, PreviewFields, RowStatus, Transacti
 use latchkey_store::jobs::{NewJob, Step};
 use serde::{Deserialize, Serialize};
 
-use super::upload::sheet_list;
+use super::upload::sheet_index;
 use super::{MAPPING_JOB, Mapping, Target, UserField};
 use crate::api::target_users::field_errors;
 use crate::error::{ApiError, ApiResult};
@@ -83,24 +83,7 @@ fn mapping(
     body: &CreateMappingRequest,
     rules: &TargetUserRules,
 ) -> ApiResult<Mapping> {
-    let sheet_index = match body
-        .sheet_name
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
-        None => 0,
-        Some(name) => transaction
-            .sheets
-            .iter()
-            .position(|s| s.name.eq_ignore_ascii_case(name))
-            .ok_or_else(|| {
-                ApiError::input(vec![format!(
-                    "sheetName '{name}' is not a sheet of the file; its sheets are: {}",
-                    sheet_list(transaction)
-                )])
-            })?,
-    };
+    let sheet_index = sheet_index(transaction, body.sheet_name.as_deref())?;
     let sheet = &transaction.sheets[sheet_index];
     if sheet.row_count == 0 {
         return Err(ApiError::input(vec![format!(
@@ -290,11 +273,7 @@ pub async fn run(context: &JobContext) -> Result<(), JobError> {
     let transaction = store
         .import_transaction_for_job(lease, input.transaction)
         .await?;
-    let mapping: Mapping = transaction
-        .mapping
-        .clone()
-        .and_then(|m| serde_json::from_value(m).ok())
-        .ok_or_else(|| JobError::Failed("The transaction has no mapping".into()))?;
+    let mapping = Mapping::of(&transaction).map_err(JobError::Failed)?;
     store.reset_preview(lease, &transaction).await?;
     let rules = store.target_user_rules(&context.scope).await?;
     let mut mapper = Mapper::new(&mapping, &rules);
@@ -311,6 +290,8 @@ pub async fn run(context: &JobContext) -> Result<(), JobError> {
             .write_preview_batch(lease, &transaction, &preview, done)
             .await?;
     }
+    // The import reads the preview next, by plans made for a table of this size.
+    store.analyze(&["import_users"]).await?;
     Ok(())
 }
 

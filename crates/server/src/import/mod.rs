@@ -132,6 +132,18 @@ pub struct Mapping {
 }
 
 impl Mapping {
+    /// The mapping create-mapping stored on `transaction`.
+    pub fn of(transaction: &latchkey_store::imports::TransactionRow) -> Result<Self, String> {
+        transaction
+            .mapping
+            .clone()
+            .and_then(|m| serde_json::from_value(m).ok())
+            .ok_or_else(|| {
+                "The transaction has no mapping: map its columns first (POST /api/target-users/create-mapping)"
+                    .to_owned()
+            })
+    }
+
     /// The column that fills `field`.
     pub fn column_of(&self, field: UserField) -> Option<usize> {
         self.columns

@@ -147,19 +147,7 @@ pub async fn summary(
     transaction: &TransactionRow,
     sheet_name: Option<&str>,
 ) -> ApiResult<UploadedFileDto> {
-    let index = match sheet_name.map(str::trim).filter(|n| !n.is_empty()) {
-        None => 0,
-        Some(name) => transaction
-            .sheets
-            .iter()
-            .position(|s| s.name.eq_ignore_ascii_case(name))
-            .ok_or_else(|| {
-                ApiError::input(vec![format!(
-                    "sheetName '{name}' is not a sheet of the file; its sheets are: {}",
-                    sheet_list(transaction)
-                )])
-            })?,
-    };
+    let index = sheet_index(transaction, sheet_name)?;
     let sheet = transaction
         .sheets
         .get(index)
@@ -190,8 +178,25 @@ pub async fn summary(
     })
 }
 
+/// The sheet named `name` (ignoring case), or the first when none is named.
+pub fn sheet_index(transaction: &TransactionRow, name: Option<&str>) -> ApiResult<usize> {
+    match name.map(str::trim).filter(|n| !n.is_empty()) {
+        None => Ok(0),
+        Some(name) => transaction
+            .sheets
+            .iter()
+            .position(|s| s.name.eq_ignore_ascii_case(name))
+            .ok_or_else(|| {
+                ApiError::input(vec![format!(
+                    "sheetName '{name}' is not a sheet of the file; its sheets are: {}",
+                    sheet_list(transaction)
+                )])
+            }),
+    }
+}
+
 /// The sheets' names, for messages.
-pub fn sheet_list(transaction: &TransactionRow) -> String {
+fn sheet_list(transaction: &TransactionRow) -> String {
     transaction
         .sheets
         .iter()
