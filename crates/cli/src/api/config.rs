@@ -46,10 +46,11 @@ pub struct Settings {
 }
 
 impl Settings {
-    /// Reads the profile (the one named, which must exist, or the default one, which may
-    /// not) and lays the environment and flags over it.
-    pub fn resolve(args: &ConnectionArgs) -> anyhow::Result<Self> {
+    /// Reads the profile and lays the environment and flags over it. A profile named with
+    /// `--profile` must exist unless it is about to be `created`; the default one may not.
+    pub fn resolve(args: &ConnectionArgs, created: bool) -> anyhow::Result<Self> {
         let (profile_path, mut profile) = match &args.profile {
+            Some(path) if created && !path.exists() => (Some(path.clone()), Profile::default()),
             Some(path) => (Some(path.clone()), read_profile(path)?),
             None => match default_profile_path() {
                 Some(path) if path.exists() => (Some(path.clone()), read_profile(&path)?),

@@ -219,7 +219,8 @@ enum TargetUsersCommand {
 
 /// Runs one `latchkey api` command.
 pub async fn run(args: ApiArgs) -> anyhow::Result<()> {
-    let settings = Settings::resolve(&args.connection)?;
+    let configuring = matches!(args.command, ApiCommand::Configure);
+    let settings = Settings::resolve(&args.connection, configuring)?;
     let (url, credentials) = settings.connection()?;
     let cache = TokenCache::open(&url, &credentials);
     let client = Client::new(&url, credentials)?;

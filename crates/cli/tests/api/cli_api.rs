@@ -219,9 +219,32 @@ async fn configure_saves_a_private_profile_that_later_commands_read() {
         .json();
     assert_eq!(version["version"], env!("CARGO_PKG_VERSION"));
 
-    // --profile names another file; flags win over it.
+    // A profile others may read is still used, with a warning.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&profile, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+        let run = user.api(&["token"]).await;
+        assert_eq!(run.code, Some(0), "{}", run.stderr);
+        assert!(run.stderr.contains("readable by others"), "{}", run.stderr);
+    }
+
+    // --profile names another file, which configure creates; flags win over it.
     let elsewhere = user.home().join("work.toml");
-    std::fs::copy(&profile, &elsewhere).expect("copy");
+    let run = user
+        .api(&configure(
+            &app,
+            &[
+                "--profile",
+                &elsewhere.display().to_string(),
+                "--client-secret-file",
+                &secret_path,
+            ],
+        ))
+        .await;
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    #[cfg(unix)]
+    assert_eq!(mode(&elsewhere), 0o600);
     std::fs::remove_file(&profile).expect("remove");
     let info = user
         .api(&["--profile", &elsewhere.display().to_string(), "info"])
