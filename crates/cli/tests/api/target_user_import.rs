@@ -841,7 +841,7 @@ async fn the_preview_filters_by_status_and_exports() {
     .await;
     assert_eq!(known["items"]["totalNumberOfRecords"], 3);
 
-    // A bad search is answered in the same unwrapped shape.
+    // A bad search is refused with the failure envelope, naming what is wrong.
     let r = call(
         &app,
         Method::POST,
@@ -851,10 +851,11 @@ async fn the_preview_filters_by_status_and_exports() {
         Some(json!({"orderBy": "Password"})),
     )
     .await;
-    assert_eq!(r.status(), 400);
-    let v: Value = r.json().await.expect("json");
-    assert_eq!(v["status"], "INPUT_ERROR");
-    assert!(v["message"].as_str().expect("m").contains("orderBy"), "{v}");
+    let v = expect_envelope(r, 400, "INPUT_ERROR").await;
+    assert!(
+        v["validationMessages"].to_string().contains("orderBy"),
+        "{v}"
+    );
 
     let r = call(&app, Method::POST, &format!("/api/target-users/{t}/search/export"), &token, None,
         Some(json!({"exportType": "Csv", "reportAllPages": true, "orderBy": "RowNumber", "ascending": true}))).await;

@@ -9,7 +9,6 @@
 use axum::Json;
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Path, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
 use latchkey_domain::time::millis_to_rfc3339;
@@ -127,8 +126,8 @@ pub async fn mapping_job(
 }
 
 /// The preview: each row of the file as mapped, New, Exists or Error with the reasons, and the
-/// three counts. As the contract has it, the answer is not wrapped in the envelope: `status`
-/// is `SUCCESS`, or on failure the envelope's status string (with the same HTTP status).
+/// three counts. As the contract has it, a success is not wrapped in the envelope (`status`
+/// is `SUCCESS`); a failure is the envelope, as everywhere else.
 #[utoipa::path(post, path = "/api/target-users/{transactionId}/search", tag = TAG,
     summary = "Returns a list of tmp target users to be imported",
     params(("transactionId" = String, Path)),
@@ -166,23 +165,9 @@ pub async fn preview(
     .await;
     match result {
         Ok(body) => Json(body).into_response(),
-        Err(e) => {
-            let code = StatusCode::from_u16(e.status.http_status())
-                .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            let message = match &e.validation_messages {
-                Some(m) if !m.is_empty() => m.join("; "),
-                _ => e.message.clone(),
-            };
-            let body = SearchTmpTargetUserServiceResult {
-                status: e.status.as_str().to_owned(),
-                message: Some(message),
-                items: None,
-                new_user_count: 0,
-                existing_user_count: 0,
-                invalid_user_count: 0,
-            };
-            (code, Json(body)).into_response()
-        }
+        // A refusal is the ordinary failure envelope: a superset of the unwrapped shape
+        // (`status`, `message`), with the `validationMessages` a client shows at its fields.
+        Err(e) => e.into_response(),
     }
 }
 
