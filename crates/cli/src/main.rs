@@ -3,8 +3,10 @@
 //! - `latchkey serve` runs the server.
 //! - `latchkey admin …` works on the database directly (no server needed, and safe while one
 //!   runs: servers pick the changes up within one poll interval).
+//! - `latchkey api …` is a client of a running server, as a REST API client.
 
 mod admin;
+mod api;
 
 /// mimalloc: the token endpoint allocates a few small buffers per request on both worker
 /// threads, and glibc's malloc spent about 10% of the server's CPU on them under load.
@@ -57,6 +59,8 @@ enum Command {
         #[command(subcommand)]
         command: admin::AdminCommand,
     },
+    /// Call a running server's API as a REST API client.
+    Api(Box<api::ApiArgs>),
 }
 
 impl GlobalArgs {
@@ -89,6 +93,15 @@ fn main() -> anyhow::Result<()> {
                 let config = cli.global.load(Vec::new())?;
                 telemetry::init("pretty", "warn");
                 admin::run(config, command).await
+            }
+            Command::Api(args) => {
+                if let Err(e) = api::run(*args).await {
+                    // The envelope's message and validation messages, or the OAuth error,
+                    // as they came; the exit status tells scripts it failed.
+                    eprintln!("error: {e:#}");
+                    std::process::exit(1);
+                }
+                Ok(())
             }
         }
     })

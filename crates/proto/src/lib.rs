@@ -7,6 +7,7 @@
 //! - [`discovery`]: OpenID provider metadata and the JWKS document.
 //! - [`companies`]: company DTOs, named and shaped as in the Keepnet contract.
 //! - [`system_users`]: system users ("People"), their roles and passwords.
+//! - [`system_info`]: the server's version, and the licence and profile of a company.
 //! - [`target_groups`]: target groups, their members and counts; [`tags`]: company tags.
 //! - [`jobs`] and [`target_user_import`]: background jobs, and the spreadsheet import that
 //!   runs as jobs.
@@ -29,6 +30,7 @@ pub mod lookups;
 pub mod oauth;
 pub mod roles;
 pub mod search;
+pub mod system_info;
 pub mod system_users;
 pub mod tags;
 pub mod target_groups;

@@ -96,6 +96,7 @@ fn operations(paths: &Paths) -> Vec<(String, Method, Operation)> {
 
 /// The table.
 pub fn table() -> Vec<ApiRoute> {
+    use api::system_info;
     use api::system_users as users;
     use api::{
         available_for, clients, companies, company_groups as groups, custom_fields, permissions,
@@ -221,6 +222,8 @@ pub fn table() -> Vec<ApiRoute> {
         ApiRoute::new(Tier::Company, routes!(group_upload::uploaded_sheet)),
         ApiRoute::new(Tier::Company, routes!(jobs::list)),
         ApiRoute::new(Tier::Company, routes!(jobs::get)),
+        ApiRoute::new(Tier::Company, routes!(system_info::version)),
+        ApiRoute::new(Tier::Company, routes!(system_info::summary)),
     ];
     table.extend(api::reference::routes());
     table

@@ -1,5 +1,6 @@
 use std::path::Path;
 
+use latchkey_client::{Body, Client, Credentials};
 use latchkey_testkit::TestApp;
 use serde_json::Value;
 
@@ -64,7 +65,26 @@ pub async fn expect_envelope(response: reqwest::Response, http: u16, status: &st
     body
 }
 
-/// Sends `method path` with a bearer token, an optional company header and an optional JSON body.
+/// The API client the CLI uses, sending `token` as it is.
+pub fn api_client(app: &TestApp, token: &str) -> Client {
+    Client::builder(&app.base)
+        .token(token)
+        .http(app.http.clone())
+        .build()
+        .expect("API client")
+}
+
+/// The API client the CLI uses, getting its own tokens with these credentials.
+pub fn api_client_for(app: &TestApp, client_id: &str, secret: &str) -> Client {
+    Client::builder(&app.base)
+        .credentials(Credentials::new(client_id, secret))
+        .http(app.http.clone())
+        .build()
+        .expect("API client")
+}
+
+/// Sends `method path` with a bearer token, an optional company header and an optional JSON
+/// body; the raw answer, for tests that look at status and headers.
 pub async fn call(
     app: &TestApp,
     method: reqwest::Method,
@@ -73,24 +93,22 @@ pub async fn call(
     company: Option<&str>,
     body: Option<Value>,
 ) -> reqwest::Response {
-    let mut req = app.http.request(method, app.url(path)).bearer_auth(token);
-    if let Some(c) = company {
-        req = req.header("X-KEEPNET-Company-Id", c);
-    }
-    if let Some(b) = body {
-        req = req.json(&b);
-    }
-    req.send().await.expect("request")
+    api_client(app, token)
+        .send(
+            method,
+            path,
+            company,
+            &body.map(Body::Json).unwrap_or_default(),
+        )
+        .await
+        .expect("request")
 }
 
 /// Asserts a successful envelope and returns `data`.
 pub async fn expect_data(response: reqwest::Response) -> Value {
-    let code = response.status().as_u16();
-    let body: Value = response.json().await.expect("envelope is JSON");
-    assert_eq!(code, 200, "body: {body}");
-    assert_eq!(body["status"], "SUCCESS", "body: {body}");
-    assert_eq!(body["isSuccess"], true, "body: {body}");
-    body["data"].clone()
+    latchkey_client::envelope(response)
+        .await
+        .unwrap_or_else(|e| panic!("expected a successful envelope: {e}"))
 }
 
 /// Generates credentials and creates a client through the API; returns

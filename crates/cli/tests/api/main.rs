@@ -2,9 +2,11 @@
 //! database (SQLite, or PostgreSQL when `LATCHKEY_TEST_DATABASE_URL` is set) and talks to it
 //! over HTTP, or runs the real `latchkey` binary.
 
+mod api_client;
 mod available_for;
 mod bearer;
 mod binary;
+mod cli_api;
 mod clients;
 mod companies;
 mod companies_my;
@@ -32,6 +34,7 @@ mod schemathesis;
 mod search_properties;
 mod signing_keys;
 mod slow_clients;
+mod system_info;
 mod system_users;
 mod tags;
 mod target_groups;

@@ -347,14 +347,19 @@ pub async fn license_check(
     CompanyInPath { scope, .. }: CompanyInPath,
 ) -> ApiResult<Json<ServiceResult<CheckCompanyLicenseDto>>> {
     let record = state.store.company_record(&scope).await?;
+    Ok(ok(license_dto(&record)))
+}
+
+/// The licence check of a company (also the system-info summary's).
+pub(super) fn license_dto(record: &CompanyRecord) -> CheckCompanyLicenseDto {
     let limited = record.details.is_number_of_users_limited;
-    Ok(ok(CheckCompanyLicenseDto {
+    CheckCompanyLicenseDto {
         is_limited: limited,
         license_limit: record.details.number_of_users,
         active_user_count: record.target_user_count - record.inactive_target_user_count,
         total_user_count: record.target_user_count,
         is_license_exceeded: limited && record.target_user_count > record.details.number_of_users,
-    }))
+    }
 }
 
 /// The company's uploaded logo (the company form's `File`), for the company itself and those
@@ -397,7 +402,7 @@ fn below_caller(caller: &Caller, scope: CompanyScope) -> ApiResult<CompanyScope>
     Ok(scope)
 }
 
-fn day(ms: Option<i64>) -> Option<String> {
+pub(super) fn day(ms: Option<i64>) -> Option<String> {
     ms.map(millis_to_rfc3339)
 }
 
@@ -427,7 +432,7 @@ pub(super) fn search_dto(r: CompanySearchRow) -> SearchCompanyDto {
     }
 }
 
-fn company_dto(r: CompanyRecord) -> CompanyDto {
+pub(super) fn company_dto(r: CompanyRecord) -> CompanyDto {
     let name = |key: &str| r.names.get(key).cloned().flatten();
     let d = &r.details;
     let some = |s: &str| (!s.is_empty()).then(|| s.to_owned());

@@ -12,6 +12,7 @@ pub mod json;
 pub mod permissions;
 pub mod reference;
 pub mod roles;
+pub mod system_info;
 pub mod system_users;
 pub mod tags;
 pub mod target_group_upload;
