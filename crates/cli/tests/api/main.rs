@@ -19,6 +19,7 @@ mod ip_allow_list;
 mod isolation;
 mod jwt;
 mod lookups;
+mod mcp;
 mod openapi;
 mod rate_limits;
 mod real_clients;
