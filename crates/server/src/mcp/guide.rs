@@ -100,13 +100,16 @@ fn api_guide(readme: &str) -> String {
     guide
 }
 
+/// A prompt's arguments, by name: the given ones, trimmed and not empty.
+type Arguments<'a> = &'a dyn Fn(&str) -> Option<String>;
+
 /// One documented example request.
 struct Example {
     name: &'static str,
     title: &'static str,
     /// `(name, description, required)`.
     arguments: &'static [(&'static str, &'static str, bool)],
-    text: fn(&dyn Fn(&str) -> Option<String>) -> String,
+    text: fn(Arguments) -> String,
 }
 
 const EXAMPLES: &[Example] = &[
