@@ -11,8 +11,8 @@
 #
 # Env knobs: BACKEND [sqlite|postgres]  TARGET_USERS [1000]  DURATION [10s]  CONNS_LIST ["1 4"]
 #            (connections; one wrk thread per connection, at most 2)  RUNS [3]  BUILD [1]
-#            BIN [target/release/latchkey]  NICE [0] (niceness of the server and wrk: on a
-#            machine shared with other work, e.g. -10 keeps it from setting the tail)
+#            BIN [target/release/latchkey]. On a machine shared with other work,
+#            `nice -n -10 bench/mcp.sh` keeps that work from setting the tail.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -24,37 +24,13 @@ CONNS_LIST="${CONNS_LIST:-1 4}"
 RUNS="${RUNS:-3}"
 BIN="${BIN:-$ROOT/target/release/latchkey}"
 HOST=127.0.0.1
-RUN=(nice -n "${NICE:-0}")
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 
-die() { echo "FAIL: $*" >&2; exit 1; }
 [ "${BUILD:-1}" = 0 ] || cargo build --release --locked -p latchkey >&2
-command -v wrk >/dev/null || apt-get install -y wrk >&2 || { apt-get update >&2 && apt-get install -y wrk >&2; }
-
-TMP="$(mktemp -d -t latchkey-mcp.XXXXXX)"
-SERVER_PID=""
-PG_DIR=""
-cleanup() {
-  [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null || true
-  [ -n "$PG_DIR" ] && scripts/pg-throwaway stop "$PG_DIR" >/dev/null 2>&1 || true
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
-
-port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
-data="$TMP/data"
-mkdir -p "$data"
-url=""
-if [ "$BACKEND" = postgres ]; then
-  PG_DIR="$(mktemp -d -t latchkey-pg.XXXXXX)"
-  server_url="$(scripts/pg-throwaway start "$PG_DIR")"
-  psql -q "$server_url" -c "CREATE DATABASE latchkey_bench" >/dev/null
-  url="${server_url%/*}/latchkey_bench"
-fi
-LATCHKEY_RATE_LIMIT_TOKEN_PER_SECOND=0 LATCHKEY_RATE_LIMIT_API_PER_SECOND=0 LATCHKEY_LOG=warn \
-  "${RUN[@]}" "$BIN" serve --listen "$HOST:$port" --data-dir "$data" ${url:+--database-url "$url"} >>"$data/server.log" 2>&1 &
-SERVER_PID=$!
-for _ in $(seq 1 300); do curl -fsS -o /dev/null "http://$HOST:$port/readyz" 2>/dev/null && break; sleep 0.1; done
-curl -fsS -o /dev/null "http://$HOST:$port/readyz" || { cat "$data/server.log" >&2; die "server not ready"; }
+bench_init mcp
+bench_backend "$BACKEND" latchkey_bench
+start_server
 
 # One customer company (bench/seed.py), then its target users, a fifth of them in Sales.
 seeded="$(COMPANIES=1 CLIENTS=0 python3 bench/seed.py "http://$HOST:$port" "$data/initial-credentials.json")"
@@ -115,8 +91,8 @@ for conns in $CONNS_LIST; do
       for mode in rest mcp; do
         env_args=(ACCESS_TOKEN="$token" MODE="$mode" REST_METHOD="$method" REST_PATH="$path"
           REST_BODY="$body" COMPANY_ID="$company" TOOL="$tool" ARGUMENTS="$arguments")
-        env "${env_args[@]}" "${RUN[@]}" wrk -t"$threads" -c"$conns" -d2s -s bench/mcp.lua "http://$HOST:$port" >/dev/null
-        line="$(env "${env_args[@]}" "${RUN[@]}" wrk -t"$threads" -c"$conns" -d"$DURATION" -s bench/mcp.lua "http://$HOST:$port" | grep '^RESULT')"
+        env "${env_args[@]}" wrk -t"$threads" -c"$conns" -d2s -s bench/mcp.lua "http://$HOST:$port" >/dev/null
+        line="$(env "${env_args[@]}" wrk -t"$threads" -c"$conns" -d"$DURATION" -s bench/mcp.lua "http://$HOST:$port" | grep '^RESULT')"
         echo "$BACKEND $label $mode conns=$conns run=$run $line" | tee -a "$results"
       done
     done

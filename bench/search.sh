@@ -18,43 +18,15 @@ BIN="${BIN:-$ROOT/target/release/latchkey}"
 HOST=127.0.0.1
 export COMPANIES="${COMPANIES:-10000}" CLIENTS="${CLIENTS:-1000}"
 
-die() { echo "FAIL: $*" >&2; exit 1; }
+. bench/lib.sh
 [ "${BUILD:-1}" = 0 ] || cargo build --release --locked -p latchkey >&2
-command -v wrk >/dev/null || apt-get install -y wrk >&2 || { apt-get update >&2 && apt-get install -y wrk >&2; }
-
-TMP="$(mktemp -d -t latchkey-search.XXXXXX)"
-SERVER_PID=""
-PG_DIR=""
-cleanup() {
-  [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null || true
-  [ -n "$PG_DIR" ] && scripts/pg-throwaway stop "$PG_DIR" >/dev/null 2>&1 || true
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+bench_init search
 
 COMPANY_BODY='{"pageNumber":1,"pageSize":20,"orderBy":"Name","ascending":true,"filter":{"condition":"AND","filterGroups":[{"condition":"AND","filterItems":[{"fieldName":"Name","operator":"Contains","value":"12"},{"fieldName":"NumberOfUsers","operator":">=","value":"100"}]}]}}'
 CLIENT_BODY='{"pageNumber":1,"pageSize":20,"orderBy":"CreateTime","ascending":false,"filter":{"condition":"AND","filterGroups":[{"condition":"AND","filterItems":[{"fieldName":"StatusId","operator":"=","value":"1"},{"fieldName":"Name","operator":"StartsWith","value":"Client"}]}]}}'
 
 for backend in $BACKENDS; do
-  data="$TMP/$backend"
-  mkdir -p "$data"
-  url=""
-  if [ "$backend" = postgres ]; then
-    PG_DIR="$(mktemp -d -t latchkey-pg.XXXXXX)"
-    server_url="$(scripts/pg-throwaway start "$PG_DIR")"
-    psql -q "$server_url" -c "CREATE DATABASE latchkey_bench" >/dev/null
-    url="${server_url%/*}/latchkey_bench"
-  fi
-  port="$(free_port)"
-  start_server() {
-    LATCHKEY_RATE_LIMIT_TOKEN_PER_SECOND=0 LATCHKEY_RATE_LIMIT_API_PER_SECOND=0 LATCHKEY_LOG=warn \
-      "$BIN" serve --listen "$HOST:$port" --data-dir "$data" ${url:+--database-url "$url"} >>"$data/server.log" 2>&1 &
-    SERVER_PID=$!
-    for _ in $(seq 1 300); do curl -fsS -o /dev/null "http://$HOST:$port/readyz" 2>/dev/null && break; sleep 0.1; done
-    curl -fsS -o /dev/null "http://$HOST:$port/readyz" || { cat "$data/server.log" >&2; die "server not ready"; }
-  }
+  bench_backend "$backend" latchkey_bench
   start_server
 
   echo "# $backend: seeding $COMPANIES companies and $CLIENTS clients through the API" >&2
@@ -70,7 +42,7 @@ for backend in $BACKENDS; do
   else
     # The server refreshes SQLite's statistics at start and every minute; a restart applies
     # them to the seeded tables now instead of within the minute.
-    kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true
+    stop_server
     start_server
   fi
 
@@ -94,6 +66,6 @@ for backend in $BACKENDS; do
       echo "$backend-$target-search $result peak_rss_mb=$((hwm / 1024)) companies=$COMPANIES clients=$CLIENTS threads=$threads conns=$conns"
     done
   done
-  kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""
-  if [ -n "$PG_DIR" ]; then scripts/pg-throwaway stop "$PG_DIR" >/dev/null; PG_DIR=""; fi
+  stop_server
+  bench_backend_done
 done

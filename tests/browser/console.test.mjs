@@ -19,21 +19,11 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { readFile, mkdir } from "node:fs/promises";
-import { createRequire } from "node:module";
 import { promisify } from "node:util";
-import { chromium } from "playwright-core";
+import { env, launch, shot as keep, accessible as axe, setPasswordAndSignIn as signInThrough } from "./helpers.mjs";
 
 const run = promisify(execFile);
-const require = createRequire(import.meta.url);
-const env = (name) => {
-  const value = process.env[name];
-  assert.ok(value, `${name} must be set (this script is started by the console_browser test)`);
-  return value;
-};
-
 const base = env("LATCHKEY_BASE_URL");
-const artifacts = env("LATCHKEY_ARTIFACTS");
 const password = "correct horse battery staple 42";
 const companyAdminPassword = "another long passphrase 2026";
 
@@ -43,39 +33,17 @@ let page;
 const client = {};
 
 before(async () => {
-  await mkdir(artifacts, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    headless: true,
-    args: ["--no-sandbox", "--disable-dev-shm-usage"],
-  });
-  context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+  ({ browser, context, page } = await launch());
   await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: base });
-  page = await context.newPage();
-  page.on("pageerror", (e) => console.error("page error:", e));
 });
 
 after(async () => {
   await browser?.close();
 });
 
-async function shot(name) {
-  await page.screenshot({ path: `${artifacts}/${name}.png`, fullPage: true });
-}
-
-/** Runs axe-core on the current page; fails on any serious or critical violation. */
-async function accessible(name) {
-  const source = await readFile(require.resolve("axe-core/axe.min.js"), "utf8");
-  // Evaluated through the DevTools protocol, which the page's CSP does not govern.
-  await page.evaluate(source);
-  const result = await page.evaluate(() => globalThis.axe.run(document, { resultTypes: ["violations"] }));
-  const bad = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-  assert.deepEqual(
-    bad.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`),
-    [],
-    `accessibility violations on ${name}`,
-  );
-}
+const shot = (name) => keep(page, name);
+const accessible = (name) => axe(page, name);
+const setPasswordAndSignIn = (link, email, secret) => signInThrough(page, link, email, secret);
 
 async function curl(...args) {
   try {
@@ -90,20 +58,6 @@ async function curl(...args) {
 async function tokenFor(id, secret) {
   return curl("-X", "POST", `${base}/connect/token`,
     "-d", "grant_type=client_credentials", "--data-urlencode", `client_id=${id}`, "--data-urlencode", `client_secret=${secret}`);
-}
-
-async function setPasswordAndSignIn(link, email, secret) {
-  await page.goto(link);
-  await page.getByRole("heading", { name: "Set your password" }).waitFor();
-  await page.getByLabel("New password", { exact: true }).fill(secret);
-  await page.getByLabel("Confirm new password").fill(secret);
-  await page.getByRole("button", { name: "Save password" }).click();
-  await page.getByText("Your password is set").waitFor();
-  assert.equal(new URL(page.url()).search, "", "the spent token is gone from the address bar");
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password", { exact: true }).fill(secret);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.getByRole("button", { name: "Sign out" }).waitFor();
 }
 
 test("a wrong password is refused and the sign-in page is accessible", async () => {

@@ -231,6 +231,13 @@ pub fn operator_scope(company: CompanyRef) -> CompanyScope {
     CompanyScope { company }
 }
 
+/// A scope for a job: work a caller queued runs later in the background, without the caller,
+/// on the company the caller's scope named when it queued the job (the job's row records it).
+/// Only the job runner calls this; `grep job_scope` lists every use.
+pub fn job_scope(company: CompanyRef) -> CompanyScope {
+    CompanyScope { company }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,6 +8,8 @@
 //! - [`companies`]: company DTOs, named and shaped as in the Keepnet contract.
 //! - [`system_users`]: system users ("People"), their roles and passwords.
 //! - [`target_groups`]: target groups, their members and counts; [`tags`]: company tags.
+//! - [`jobs`] and [`target_user_import`]: background jobs, and the spreadsheet import that
+//!   runs as jobs.
 //! - [`target_users`] and [`custom_fields`]: the people simulations are for, and the fields a
 //!   company adds to them.
 //!
@@ -21,6 +23,7 @@ pub mod company_groups;
 pub mod custom_fields;
 pub mod discovery;
 pub mod envelope;
+pub mod jobs;
 pub mod limits;
 pub mod lookups;
 pub mod oauth;
@@ -29,6 +32,7 @@ pub mod search;
 pub mod system_users;
 pub mod tags;
 pub mod target_groups;
+pub mod target_user_import;
 pub mod target_users;
 
 pub use envelope::{ResultStatus, ServiceResult};

@@ -94,6 +94,16 @@ pub struct Config {
     /// and the proxy, not each client, is what connects. 256 is far above what a browser or an
     /// integration opens, and below what lets one host fill `http_max_connections` alone.
     pub http_max_connections_per_address: u32,
+    /// Seconds a server's claim on a running job lasts unless renewed (it renews every third of
+    /// it). A job whose server died is taken back this long after its last renewal.
+    pub job_lease_seconds: u64,
+    /// Jobs one server runs at once.
+    pub job_workers: u32,
+    /// The largest spreadsheet `…/upload` takes, in MiB (413 beyond).
+    pub import_max_file_mib: u64,
+    /// Seconds an uploaded file (`transactionId`) is kept; after that it answers 404 and is
+    /// purged.
+    pub import_transaction_seconds: u64,
 }
 
 impl std::fmt::Debug for Config {
@@ -159,6 +169,10 @@ impl Default for Config {
             http_keep_alive_idle_seconds: 75,
             http_max_connections: 10_000,
             http_max_connections_per_address: 256,
+            job_lease_seconds: 30,
+            job_workers: 2,
+            import_max_file_mib: 32,
+            import_transaction_seconds: 24 * 3600,
         }
     }
 }
@@ -280,6 +294,22 @@ impl Config {
         anyhow::ensure!(
             self.http_max_connections > 0,
             "http_max_connections must be at least 1"
+        );
+        anyhow::ensure!(
+            (2..=3600).contains(&self.job_lease_seconds),
+            "job_lease_seconds must be between 2 and 3600"
+        );
+        anyhow::ensure!(
+            (1..=64).contains(&self.job_workers),
+            "job_workers must be between 1 and 64"
+        );
+        anyhow::ensure!(
+            (1..=1024).contains(&self.import_max_file_mib),
+            "import_max_file_mib must be between 1 and 1024"
+        );
+        anyhow::ensure!(
+            self.import_transaction_seconds >= 1,
+            "import_transaction_seconds must be at least 1"
         );
         self.issuer = self.issuer.trim_end_matches('/').to_owned();
         self.public_url = self.public_url.trim().trim_end_matches('/').to_owned();

@@ -9,6 +9,8 @@
 //!   [`error`].
 //! - [`mcp`] offers the table's operations to AI assistants as MCP tools at `/mcp`.
 //! - [`ops`] serves `/healthz`, `/readyz` and `/metrics`.
+//! - [`jobs`] runs queued jobs in the background (the imports of [`import`], which read files
+//!   with [`spreadsheet`]).
 //! - [`listener`] accepts connections and keeps slow, idle and too many clients from holding
 //!   them.
 
@@ -21,12 +23,15 @@ pub mod crypto;
 pub mod discovery;
 pub mod docs;
 pub mod error;
+pub mod import;
+pub mod jobs;
 pub mod listener;
 pub mod mail;
 pub mod mcp;
 pub mod openapi;
 pub mod ops;
 pub mod routes;
+pub mod spreadsheet;
 pub mod state;
 pub mod telemetry;
 pub mod token;
@@ -174,6 +179,7 @@ impl Application {
             session_hasher: master.session_hasher(),
             catalog,
             openapi,
+            jobs: jobs::Jobs::new(),
         });
         let router = router(table, state.clone());
         Ok(Self {
@@ -209,8 +215,13 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let watcher = tokio::spawn(watch_for_changes(self.state.clone()));
+        let runner = tokio::spawn(jobs::run(self.state.clone()));
         listener::serve(self.listener, self.router, self.limits, shutdown).await;
         watcher.abort();
+        // Stopping the runner stops its jobs; once it is gone, they are handed back.
+        runner.abort();
+        let _ = runner.await;
+        jobs::release(&self.state).await;
         self.state.store.close().await;
         Ok(())
     }

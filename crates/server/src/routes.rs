@@ -55,6 +55,15 @@ pub enum ToolOffer {
 }
 
 impl ApiRoute {
+    /// Lifts the API's body limit from this route: its handler bounds the body itself (the
+    /// uploads, whose limit is a setting).
+    pub fn unlimited_body(mut self) -> Self {
+        self.router = self
+            .router
+            .layer(axum::extract::DefaultBodyLimit::disable());
+        self
+    }
+
     pub fn new(tier: Tier, (schemas, paths, router): UtoipaMethodRouter<AppState>) -> Self {
         let mut ops = operations(&paths);
         // Each row is one `routes!(handler)` with one path and one method; a handler annotated
@@ -149,6 +158,7 @@ pub fn table() -> Vec<ApiRoute> {
         available_for, clients, companies, company_groups as groups, custom_fields, permissions,
         roles, target_users,
     };
+    use api::{jobs, target_group_upload as group_upload, target_user_import as import};
     use api::{tags, target_groups};
     let mut table = vec![
         ApiRoute::new(Tier::Company, routes!(companies::my)),
@@ -254,6 +264,20 @@ pub fn table() -> Vec<ApiRoute> {
         ApiRoute::new(Tier::Company, routes!(target_groups::users_export)),
         ApiRoute::new(Tier::Company, routes!(target_groups::remove_users)),
         ApiRoute::new(Tier::Company, routes!(tags::search)),
+        ApiRoute::new(Tier::Company, routes!(import::upload)).unlimited_body(),
+        ApiRoute::new(Tier::Company, routes!(import::uploaded_file)),
+        ApiRoute::new(Tier::Company, routes!(import::example_file)),
+        ApiRoute::new(Tier::Company, routes!(import::create_mapping)),
+        ApiRoute::new(Tier::Company, routes!(import::mapping_job)),
+        ApiRoute::new(Tier::Company, routes!(import::preview)),
+        ApiRoute::new(Tier::Company, routes!(import::preview_export)),
+        ApiRoute::new(Tier::Company, routes!(import::reissue)),
+        ApiRoute::new(Tier::Company, routes!(import::import)),
+        ApiRoute::new(Tier::Company, routes!(group_upload::upload)).unlimited_body(),
+        ApiRoute::new(Tier::Company, routes!(group_upload::uploaded_file)),
+        ApiRoute::new(Tier::Company, routes!(group_upload::uploaded_sheet)),
+        ApiRoute::new(Tier::Company, routes!(jobs::list)),
+        ApiRoute::new(Tier::Company, routes!(jobs::get)),
     ];
     table.extend(api::reference::routes());
     table

@@ -47,6 +47,8 @@ pub struct Inner {
     pub metrics: PrometheusHandle,
     /// The OpenAPI document, serialized.
     pub openapi: axum::body::Bytes,
+    /// The background job runner's identity and bell.
+    pub jobs: crate::jobs::Jobs,
 }
 
 impl AppState {

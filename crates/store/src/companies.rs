@@ -2,7 +2,7 @@
 
 use latchkey_domain::authz::{CompanyRef, CompanyScope, Reach};
 use latchkey_domain::ids::ResourceId;
-use latchkey_domain::time::now_millis;
+use latchkey_domain::time::{month_start_millis, now_millis};
 use sqlx::AnyConnection;
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -11,7 +11,7 @@ use crate::error::OnUnique;
 use latchkey_proto::search::{Filter, SearchRequest};
 
 use crate::meta::{CLIENTS_REVISION, bump};
-use crate::search::{Compiled, Field, Kind, Params, SearchSpec, compile};
+use crate::search::{Compiled, Field, Kind, Params, SearchQuery, SearchSpec};
 use crate::{Store, StoreError, flag};
 
 /// What it takes to add a company under a parent.
@@ -238,7 +238,9 @@ pub struct CompanyRecord {
     pub names: std::collections::HashMap<&'static str, Option<String>>,
     pub country_code: Option<String>,
     pub logo_url: Option<String>,
+    /// Live (Active and Inactive) target users: what the licence counts.
     pub target_user_count: i64,
+    pub inactive_target_user_count: i64,
     pub create_time: i64,
     pub license_module_names: Vec<(String, Option<String>)>,
 }
@@ -258,7 +260,12 @@ pub struct CompanySearchRow {
     pub number_of_users: i64,
     pub license_end_date: Option<i64>,
     pub create_time: i64,
+    /// Live (Active and Inactive) target users: what the licence counts.
     pub target_user_count: i64,
+    pub inactive_target_user_count: i64,
+    pub deleted_target_user_count: i64,
+    /// Active target users created or changed in the current calendar month (UTC).
+    pub monthly_active_user_count: i64,
     pub is_reseller: bool,
     pub tags: Vec<String>,
     pub children: Vec<CompanySearchRow>,
@@ -423,8 +430,9 @@ impl Store {
             .map(|(col, key)| format!("{} AS {key}_name", lookup_name(col)))
             .collect();
         let sql = format!(
-            "SELECT c.*, {}, (SELECT l.code FROM lookups l WHERE l.resource_id = c.country_resource_id) AS country_code \
-             FROM companies c WHERE c.id = $1",
+            "SELECT c.*, {}, (SELECT l.code FROM lookups l WHERE l.resource_id = c.country_resource_id) AS country_code, \
+             s.inactive_target_user_count FROM companies c JOIN company_search s ON s.id = c.id \
+             WHERE c.id = $1",
             names.join(", ")
         );
         let row = sqlx::query(&sql)
@@ -496,6 +504,7 @@ impl Store {
             country_code: row.try_get("country_code")?,
             logo_url: row.try_get("logo_url")?,
             target_user_count: row.try_get("target_user_count")?,
+            inactive_target_user_count: row.try_get("inactive_target_user_count")?,
             create_time: row.try_get("create_time")?,
             license_module_names: modules,
         })
@@ -530,69 +539,26 @@ impl Store {
     /// One page of the companies below `root` (or `root` and below when `include_root`), the
     /// total, and how many of all matching companies exceed their licensed user count.
     ///
-    /// One scan, of the narrow `company_search` table (see its migration): the totals are window
-    /// aggregates over the matching rows, and the rest of a row (display names included) is
-    /// read for the page's rows only. The matches are materialized first, carrying just what
-    /// ordering and the totals read: the totals need all of them anyway, and otherwise
-    /// PostgreSQL's planner, costing the `LIMIT` as if it stopped early, walks the whole name
-    /// index and fetches every row at random.
+    /// A name filter is a substring match that no index serves, so every company in scope is
+    /// read: from the narrow `company_search` table (see its migration), in one pass that also
+    /// counts (a windowed search), with display names and tags read for the page's rows only.
     pub async fn search_companies(
         &self,
         reach: &Reach,
         include_root: bool,
         request: &SearchRequest,
     ) -> Result<(Vec<CompanySearchRow>, i64, i64, Compiled), StoreError> {
-        let (condition, params, compiled) =
-            company_search_sql(self.backend, reach, include_root, request)?;
-        let mut carried = compiled.order_columns.clone();
-        for column in EXCEEDED_COLUMNS {
-            if !carried.contains(&column) {
-                carried.push(column);
-            }
-        }
-        let sql = format!(
-            "WITH matches AS MATERIALIZED (SELECT {carried} FROM company_search c WHERE {condition}), \
-             page AS (SELECT c.id, COUNT(*) OVER () AS total_count, SUM({EXCEEDED}) OVER () AS exceeded_count \
-             FROM matches c ORDER BY {order}{limit}) \
-             SELECT {PAGE_COLUMNS}, p.total_count, p.exceeded_count, {NAMES}, {tags} AS tags_json \
-             FROM page p JOIN company_search c ON c.id = p.id ORDER BY {order}",
-            carried = carried.join(", "),
-            tags = tags_json(self.backend),
-            order = compiled.order_by,
-            limit = compiled.limit_offset(),
+        let select = format!(
+            "SELECT {}, {} AS tags_json",
+            shown_columns(),
+            tags_json(self.backend)
         );
-        let rows = params
-            .apply_one_off(sqlx::query(&sql))
-            .fetch_all(self.pool())
-            .await?;
-        let (total, exceeded) = match rows.first() {
-            Some(first) => (
-                first.try_get("total_count")?,
-                first.try_get("exceeded_count")?,
-            ),
-            // Past the last page: the totals still have to be counted.
-            None => {
-                let counts = params
-                    .apply_one_off(sqlx::query(&format!(
-                        "SELECT COUNT(*) AS n, COALESCE(SUM({EXCEEDED}), 0) AS exceeded FROM company_search c WHERE {condition}"
-                    )))
-                    .fetch_one(self.pool())
-                    .await?;
-                (counts.try_get("n")?, counts.try_get("exceeded")?)
-            }
-        };
-        let mut rows: Vec<CompanySearchRow> = rows
-            .iter()
-            .map(|r| {
-                let tags: String = r.try_get("tags_json")?;
-                Ok(CompanySearchRow {
-                    tags: serde_json::from_str(&tags).map_err(|e| {
-                        StoreError::Corrupt(format!("tags of a company search row: {e}"))
-                    })?,
-                    ..company_search_row(r)?
-                })
-            })
-            .collect::<Result<_, StoreError>>()?;
+        let (mut rows, total, sums, compiled) =
+            company_search(self.backend, reach, include_root, request, select, page_row)?
+                .windowed("company_search c", &EXCEEDED_COLUMNS)
+                .sums(&[EXCEEDED])
+                .page_with_sums(self)
+                .await?;
         // Direct children of the resellers on this page, one level deep, in one query.
         let resellers: Vec<i64> = rows
             .iter()
@@ -603,7 +569,8 @@ impl Store {
             let mut params = Params::new(self.backend);
             let ids: Vec<String> = resellers.iter().map(|id| params.int(*id)).collect();
             let sql = format!(
-                "SELECT {PAGE_COLUMNS}, {NAMES} FROM companies c WHERE c.parent_id IN ({}) ORDER BY c.name",
+                "SELECT {} FROM company_search c WHERE c.parent_id IN ({}) ORDER BY c.name",
+                shown_columns(),
                 ids.join(", ")
             );
             let children = params
@@ -618,6 +585,7 @@ impl Store {
                 }
             }
         }
+        let exceeded = sums.first().copied().unwrap_or(0);
         Ok((rows, total, exceeded, compiled))
     }
 
@@ -633,16 +601,16 @@ impl Store {
             filter,
             ..SearchRequest::default()
         };
-        let (condition, params, _) =
-            company_search_sql(self.backend, reach, include_root, &request)?;
-        let sql = format!("SELECT c.resource_id FROM company_search c WHERE {condition}");
-        Ok(params
-            .apply_one_off(sqlx::query(&sql))
-            .fetch_all(self.pool())
-            .await?
-            .iter()
-            .map(|r| r.try_get("resource_id"))
-            .collect::<Result<_, _>>()?)
+        company_search(
+            self.backend,
+            reach,
+            include_root,
+            &request,
+            "SELECT c.resource_id",
+            |r| Ok(r.try_get("resource_id")?),
+        )?
+        .all(self)
+        .await
     }
 
     /// The rows of a company export, streamed.
@@ -655,31 +623,33 @@ impl Store {
         impl futures_core::Stream<Item = Result<CompanySearchRow, StoreError>> + Send + 'static,
         StoreError,
     > {
-        let (condition, params, compiled) =
-            company_search_sql(self.backend, reach, include_root, request)?;
-        let sql = format!(
-            "SELECT {PAGE_COLUMNS}, {NAMES} FROM company_search c WHERE {condition} ORDER BY {}{}",
-            compiled.order_by,
-            compiled.limit_offset()
-        );
-        let pool = self.pool().clone();
-        Ok(async_stream::try_stream! {
-            let mut rows = params.apply_one_off(sqlx::query(&sql)).fetch(&pool);
-            while let Some(row) = futures_util::TryStreamExt::try_next(&mut rows).await? {
-                yield company_search_row(&row)?;
-            }
-        })
+        Ok(company_search(
+            self.backend,
+            reach,
+            include_root,
+            request,
+            format!("SELECT {}", shown_columns()),
+            company_search_row,
+        )?
+        .stream(self))
     }
 }
 
-/// Every one of these is in both `companies` and `company_search`.
-const PAGE_COLUMNS: &str = "c.id, c.parent_id, c.resource_id, c.name, c.is_reseller, c.industry_resource_id, \
-    c.license_type_resource_id, c.is_number_of_users_limited, c.number_of_users, c.license_end_date, \
-    c.create_time, c.target_user_count";
-
-const NAMES: &str = "(SELECT p.name FROM companies p WHERE p.id = c.parent_id) AS reseller_name, \
-    (SELECT l.name FROM lookups l WHERE l.resource_id = c.industry_resource_id) AS industry_name, \
-    (SELECT l.name FROM lookups l WHERE l.resource_id = c.license_type_resource_id) AS license_type_name";
+/// What a row of company search shows, read from `company_search c`.
+fn shown_columns() -> String {
+    // The month is the server's, as are the times the counts are kept by.
+    let month = month_start_millis();
+    format!(
+        "c.id, c.parent_id, c.resource_id, c.name, c.is_reseller, c.industry_resource_id, \
+         c.license_type_resource_id, c.is_number_of_users_limited, c.number_of_users, c.license_end_date, \
+         c.create_time, c.target_user_count, c.inactive_target_user_count, c.deleted_target_user_count, \
+         COALESCE((SELECT m.active_count FROM target_user_months m \
+            WHERE m.company_id = c.id AND m.month = {month}), 0) AS monthly_active_user_count, \
+         (SELECT p.name FROM companies p WHERE p.id = c.parent_id) AS reseller_name, \
+         (SELECT l.name FROM lookups l WHERE l.resource_id = c.industry_resource_id) AS industry_name, \
+         (SELECT l.name FROM lookups l WHERE l.resource_id = c.license_type_resource_id) AS license_type_name"
+    )
+}
 
 /// A row's tags as a JSON array of strings, in order: read with the page instead of by a second
 /// query.
@@ -705,15 +675,18 @@ const EXCEEDED_COLUMNS: [&str; 3] = [
 
 const EXCEEDED: &str = "CASE WHEN c.is_number_of_users_limited = 1 AND c.target_user_count > c.number_of_users THEN 1 ELSE 0 END";
 
-/// The condition selecting the companies a search covers: the reach, less its root company
-/// unless `include_root`.
-fn company_search_sql(
+/// The search over the companies in `reach`, less its root company unless `include_root`.
+fn company_search<T: Send + 'static>(
     backend: crate::Backend,
     reach: &Reach,
     include_root: bool,
     request: &SearchRequest,
-) -> Result<(String, Params, Compiled), StoreError> {
+    select: impl Into<String>,
+    row: fn(&AnyRow) -> Result<T, StoreError>,
+) -> Result<SearchQuery<T>, StoreError> {
     let mut params = Params::new(backend);
+    // A subtree holds anything from one company to all of them: plan for the one at hand.
+    params.plan_per_run();
     let within = if include_root {
         reach_condition(reach, "c.path", &mut params)
     } else if reach.is_subtree() {
@@ -722,7 +695,6 @@ fn company_search_sql(
         // A reach of one company, without that company: nothing.
         "1 = 0".to_owned()
     };
-    let compiled = compile(&COMPANY_SEARCH, request, &mut params).map_err(StoreError::Invalid)?;
     let exceeded = if request.is_target_user_count_exceeded_limit.unwrap_or(false) {
         " AND c.is_number_of_users_limited = 1 AND c.target_user_count > c.number_of_users"
     } else {
@@ -731,11 +703,24 @@ fn company_search_sql(
     // The caller's filter first: PostgreSQL tests conditions of equal cost in the order written,
     // and the two path comparisons cost a third of a subtree scan when made on every row.
     // (Whether the path range can use its index does not depend on the order.)
-    Ok((
-        format!("{} AND {within}{exceeded}", compiled.condition),
+    SearchQuery::new(
+        &COMPANY_SEARCH,
+        request,
         params,
-        compiled,
-    ))
+        select,
+        |condition| format!("FROM company_search c WHERE {condition} AND {within}{exceeded}"),
+        row,
+    )
+}
+
+/// A row of a search page: a company and its tags.
+fn page_row(r: &AnyRow) -> Result<CompanySearchRow, StoreError> {
+    let tags: String = r.try_get("tags_json")?;
+    Ok(CompanySearchRow {
+        tags: serde_json::from_str(&tags)
+            .map_err(|e| StoreError::Corrupt(format!("tags of a company search row: {e}")))?,
+        ..company_search_row(r)?
+    })
 }
 
 fn company_search_row(r: &AnyRow) -> Result<CompanySearchRow, StoreError> {
@@ -753,11 +738,17 @@ fn company_search_row(r: &AnyRow) -> Result<CompanySearchRow, StoreError> {
         license_end_date: r.try_get("license_end_date")?,
         create_time: r.try_get("create_time")?,
         target_user_count: r.try_get("target_user_count")?,
+        inactive_target_user_count: r.try_get("inactive_target_user_count")?,
+        deleted_target_user_count: r.try_get("deleted_target_user_count")?,
+        monthly_active_user_count: r.try_get("monthly_active_user_count")?,
         is_reseller: flag(r.try_get("is_reseller")?),
         tags: Vec::new(),
         children: Vec::new(),
     })
 }
+
+#[cfg(test)]
+mod count_tests;
 
 /// Deletes one company and what belongs to it, within the caller's transaction. Refused while it
 /// has child companies or while others hold roles it shared.

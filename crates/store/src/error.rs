@@ -15,6 +15,10 @@ pub enum StoreError {
     Invalid(Vec<String>),
     #[error("configuration: {0}")]
     Config(String),
+    /// A job's write found that the job is no longer this server's: its lease ran out and
+    /// another server took it back.
+    #[error("the job was taken over by another server")]
+    LeaseLost,
     #[error("stored data is invalid: {0}")]
     Corrupt(String),
     #[error(transparent)]

@@ -60,6 +60,55 @@ pub struct Field {
     /// PostgreSQL reads it instead of lower-casing every row, which was three quarters of a
     /// 10,000-row company search there (see `company_search.name_folded`).
     pub folded: Option<&'static str>,
+    /// The indexes a migration made for this text field; see [`Field::prefix_indexed`] and
+    /// [`Field::trigram`].
+    pub index: TextIndex,
+}
+
+/// The indexes that serve a text field's comparisons. They change how the database finds the
+/// rows, never which rows match: the condition the search writes is the same with or without
+/// them.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TextIndex {
+    /// A b-tree on the column as `=` and `StartsWith` compare it.
+    pub prefix: bool,
+    /// A trigram index for `Contains`, `EndsWith`, `=` and free text.
+    pub trigram: Option<Trigram>,
+}
+
+/// Where a text field's trigrams are indexed.
+///
+/// On PostgreSQL a pg_trgm GIN index on the expression the search compares
+/// (`LOWER(column)`, or the `folded` column) serves the `LIKE` as written; nothing here names
+/// it. SQLite has no such index type, so there the search first asks an FTS5 table with the
+/// `trigram` tokenizer which rows contain the value (`rowid IN (… MATCH …)`) and then applies
+/// its ordinary condition to those rows only. The FTS5 table folds case by Unicode's rules,
+/// more widely than SQLite's `LIKE` and `LOWER`, so it finds a superset and the ordinary
+/// condition keeps the answer exactly what it is without the index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Trigram {
+    /// The FTS5 table (`tokenize = 'trigram'`), whose rowid is `key`.
+    pub table: &'static str,
+    /// The searched row's key, as the search's SQL names it (`t.id`).
+    pub key: &'static str,
+    /// The table's column that holds this field.
+    pub column: &'static str,
+}
+
+impl Trigram {
+    /// The FTS5 `table` whose rowid is the searched row's `key`; [`Trigram::column`] names
+    /// each field's column in it.
+    pub const fn table(table: &'static str, key: &'static str) -> Self {
+        Self {
+            table,
+            key,
+            column: "",
+        }
+    }
+
+    pub const fn column(self, column: &'static str) -> Self {
+        Self { column, ..self }
+    }
 }
 
 impl Field {
@@ -70,6 +119,10 @@ impl Field {
             kind: Kind::Text,
             text_search: true,
             folded: None,
+            index: TextIndex {
+                prefix: false,
+                trigram: None,
+            },
         }
     }
     /// A text field with a lower-cased copy kept by the database (PostgreSQL only; SQLite's
@@ -80,20 +133,42 @@ impl Field {
         folded: &'static str,
     ) -> Self {
         Self {
-            name,
-            column,
-            kind: Kind::Text,
-            text_search: true,
             folded: Some(folded),
+            ..Self::text(name, column)
         }
     }
     pub const fn of(name: &'static str, column: &'static str, kind: Kind) -> Self {
         Self {
-            name,
-            column,
             kind,
             text_search: false,
-            folded: None,
+            ..Self::text(name, column)
+        }
+    }
+
+    /// `=` and `StartsWith` on this field are served by a b-tree: on SQLite one on
+    /// `column COLLATE NOCASE` (SQLite's `LIKE 'prefix%'` and `= … COLLATE NOCASE` can use
+    /// nothing else), on PostgreSQL one on `LOWER(column) text_pattern_ops` (or on the
+    /// `folded` column), after the scope's own columns.
+    pub const fn prefix_indexed(self) -> Self {
+        Self {
+            index: TextIndex {
+                prefix: true,
+                ..self.index
+            },
+            ..self
+        }
+    }
+
+    /// `Contains`, `EndsWith`, `=` and free text on this field are served by a trigram index
+    /// (see [`Trigram`]), for values of three characters or more; shorter ones have no
+    /// trigram and are matched by a scan, as without the index.
+    pub const fn trigram(self, trigram: Trigram) -> Self {
+        Self {
+            index: TextIndex {
+                trigram: Some(trigram),
+                ..self.index
+            },
+            ..self
         }
     }
 }
@@ -119,13 +194,41 @@ pub enum Bind {
 pub struct Params {
     binds: Vec<Bind>,
     backend: Backend,
+    /// See [`Params::plan_per_run`].
+    per_run: bool,
+    /// Trigram look-ups that a statement may do without; see [`Probe`].
+    probes: Vec<Probe>,
 }
+
+/// A trigram look-up (SQLite's FTS5) that narrows a text condition, with what is needed to
+/// weigh it before the statement runs.
+///
+/// FTS5 gives the planner no estimate of how many rows a `MATCH` finds, so SQLite always starts
+/// from the look-up: fast for a value few rows contain, and slower than the scan it replaces
+/// for one that most rows contain (every matching key is collected and each row fetched by
+/// it, where a page in index order stops after its rows). So the statement is first weighed by
+/// counting the look-up's rows up to [`BROAD_MATCHES`]; a look-up that reaches it is left out.
+#[derive(Debug, Clone)]
+struct Probe {
+    /// The SQL text of the look-up, as it stands in the condition.
+    lookup: String,
+    /// It without the look-up: true, still naming the bind so that the binds stay as numbered.
+    without: String,
+    /// The count that weighs it, with the look-up's one bind.
+    count: String,
+    pattern: String,
+}
+
+/// How many rows a trigram look-up may find and still be used (see [`Probe`]).
+pub const BROAD_MATCHES: i64 = 10_000;
 
 impl Params {
     pub fn new(backend: Backend) -> Self {
         Self {
             binds: Vec::new(),
             backend,
+            per_run: false,
+            probes: Vec::new(),
         }
     }
 
@@ -154,6 +257,70 @@ impl Params {
         }
     }
 
+    /// `field` equals the non-empty value bound as `p`, ignoring case, written so that the
+    /// field's b-tree can serve it ([`Field::prefix_indexed`]). A `NULL` column equals no
+    /// non-empty value, so unlike `!=` this needs no `COALESCE`, which no index would match.
+    fn equal_ignoring_case(&self, field: &Field, p: &str) -> String {
+        match self.backend {
+            // NOCASE folds the ASCII letters, exactly as SQLite's LOWER.
+            Backend::Sqlite => format!("{} = {p} COLLATE NOCASE", field.column),
+            Backend::Postgres => format!("{} = LOWER({p})", self.lowered(field)),
+        }
+    }
+
+    /// `condition` on `fields`, a text comparison with `value`, narrowed by their trigram index
+    /// where one serves: on SQLite to the rows of the FTS5 table that contain `value` in one of
+    /// the fields' columns, a look-up weighed before the statement runs ([`Probe`]); on
+    /// PostgreSQL the index serves the condition as written, and the statement is planned for
+    /// its values ([`Params::plan_per_run`]) so that a pattern too short for trigrams is
+    /// scanned rather than looked up in the whole index.
+    fn narrowed(&mut self, fields: &[&Field], value: &str, condition: String) -> String {
+        let trigrams: Vec<Trigram> = fields.iter().filter_map(|f| f.index.trigram).collect();
+        if trigrams.is_empty() {
+            return condition;
+        }
+        match self.backend {
+            Backend::Postgres => {
+                self.per_run = true;
+                condition
+            }
+            Backend::Sqlite => {
+                let first = trigrams[0];
+                let one_table = trigrams.len() == fields.len()
+                    && trigrams
+                        .iter()
+                        .all(|t| (t.table, t.key) == (first.table, first.key));
+                if !one_table || value.chars().count() < 3 {
+                    return condition;
+                }
+                // FTS5 query syntax: the columns, then the value as one quoted phrase, in
+                // which only the quote itself is special (doubled).
+                let columns: Vec<&str> = trigrams.iter().map(|t| t.column).collect();
+                let pattern = format!(
+                    "{{{}}} : \"{}\"",
+                    columns.join(" "),
+                    value.replace('"', "\"\"")
+                );
+                let p = self.text(pattern.clone());
+                let lookup = format!(
+                    "{} IN (SELECT rowid FROM {table} WHERE {table} MATCH {p})",
+                    first.key,
+                    table = first.table
+                );
+                self.probes.push(Probe {
+                    without: format!("{p} IS NOT NULL"),
+                    count: format!(
+                        "SELECT COUNT(*) AS n FROM (SELECT 1 FROM {table} WHERE {table} MATCH $1 LIMIT {BROAD_MATCHES})",
+                        table = first.table
+                    ),
+                    lookup: lookup.clone(),
+                    pattern,
+                });
+                format!("({lookup} AND {condition})")
+            }
+        }
+    }
+
     pub fn push(&mut self, bind: Bind) -> String {
         self.binds.push(bind);
         format!("${}", self.binds.len())
@@ -167,12 +334,30 @@ impl Params {
         self.push(Bind::Int(i))
     }
 
-    /// Binds every collected value to `query`, in order. The statement is kept prepared on the
-    /// connection; after five runs PostgreSQL may switch it to one generic plan for any values.
+    /// Has the statements these binds go with run unprepared, so that PostgreSQL plans them for
+    /// their values every time, where by default a statement is kept prepared on the
+    /// connection and after five runs PostgreSQL may switch it to one generic plan for any
+    /// values.
+    ///
+    /// For statements whose best plan depends on the values. A company subtree holds anything
+    /// from one company to all of them: a kept company search went to a generic plan after five
+    /// runs, made without the values, that walked the path index and fetched every row at
+    /// random, 12.5 ms instead of 4 ms. A `LIKE` that an index may serve is another: only the
+    /// value tells whether it has trigrams, or a prefix. The price is planning each run (about
+    /// 0.8 ms for a company search), which a statement served well by one plan, such as a
+    /// search within one company by its ordinary columns, should not pay.
+    pub fn plan_per_run(&mut self) {
+        self.per_run = true;
+    }
+
+    /// Binds every collected value to `query`, in order.
     pub fn apply<'q>(
         &self,
         mut query: Query<'q, Any, AnyArguments<'q>>,
     ) -> Query<'q, Any, AnyArguments<'q>> {
+        if self.per_run {
+            query = query.persistent(false);
+        }
         for b in &self.binds {
             query = match b {
                 Bind::Text(s) => query.bind(s.clone()),
@@ -181,27 +366,14 @@ impl Params {
         }
         query
     }
-
-    /// [`Params::apply`] for a statement whose best plan depends on the values, run unprepared
-    /// so that PostgreSQL plans it for these values every time.
-    ///
-    /// A company subtree holds anything from one company to all of them. A kept company search
-    /// went to a generic plan after five runs, made without the values: it walked the path
-    /// index and fetched every row at random, 12.5 ms instead of 4 ms. The price is planning
-    /// each run (about 0.8 ms for a company search), which a statement served well by one plan,
-    /// such as a search within one company, should not pay.
-    pub fn apply_one_off<'q>(
-        &self,
-        query: Query<'q, Any, AnyArguments<'q>>,
-    ) -> Query<'q, Any, AnyArguments<'q>> {
-        self.apply(query.persistent(false))
-    }
 }
 
 /// One resource's search, compiled: what every `…/search`, `…/export` and `selectAll` bulk
 /// operation runs. A resource only says which rows it reads (`select`), from where and within
 /// which scope (`from`, ending in its `WHERE` with the scope condition), and how a row is read;
-/// paging, totals, streaming and the unpaged match are the same for all.
+/// paging, totals, streaming and the unpaged match are the same for all. A resource whose
+/// totals are costly says how to have them instead ([`SearchQuery::windowed`],
+/// [`SearchQuery::unfiltered_total`]).
 pub(crate) struct SearchQuery<T> {
     /// `SELECT <columns>`.
     select: String,
@@ -210,7 +382,21 @@ pub(crate) struct SearchQuery<T> {
     params: Params,
     compiled: Compiled,
     row: fn(&AnyRow) -> Result<T, StoreError>,
+    /// Sums over all matches that a page reports beside the total.
+    sums: &'static [&'static str],
+    windowed: Option<Windowed>,
+    unfiltered_total: Option<(String, Params)>,
 }
+
+/// See [`SearchQuery::windowed`].
+struct Windowed {
+    source: &'static str,
+    carried: &'static [&'static str],
+}
+
+/// One page, the total number of matches, the [`SearchQuery::sums`] over them, and the
+/// request as compiled.
+pub(crate) type PageWithSums<T> = (Vec<T>, i64, Vec<i64>, Compiled);
 
 impl<T: Send + 'static> SearchQuery<T> {
     /// Compiles `request` against `spec`, then asks `from` for the `FROM … WHERE` clause given
@@ -230,7 +416,43 @@ impl<T: Send + 'static> SearchQuery<T> {
             params,
             compiled,
             row,
+            sums: &[],
+            windowed: None,
+            unfiltered_total: None,
         })
+    }
+
+    /// Has a page report, beside the total, the sum of each of these integer expressions over
+    /// all matches (each reads the row's columns, as `select` and `from` name them).
+    pub(crate) fn sums(self, sums: &'static [&'static str]) -> Self {
+        Self { sums, ..self }
+    }
+
+    /// Counts a page's total (and sums) in the statement that reads the page, for a search
+    /// that must read every match anyway, such as a substring filter over a table no index
+    /// serves: one pass over the rows instead of two.
+    ///
+    /// The matches are materialized first, carrying only the order's columns and `carried`
+    /// (what the sums read), and counted by window aggregates; the page's rows are then read
+    /// whole from `source` (the table of `from`, with the same alias) by the tie-break key,
+    /// display columns and their sub-selects included, for the page alone. Materializing also
+    /// keeps PostgreSQL from costing the `LIMIT` as if it stopped early, which made it walk an
+    /// index in order and fetch every row at random.
+    pub(crate) fn windowed(self, source: &'static str, carried: &'static [&'static str]) -> Self {
+        Self {
+            windowed: Some(Windowed { source, carried }),
+            ..self
+        }
+    }
+
+    /// A statement (binding `params`, reading one row with column `n`) that gives the total of
+    /// a request without a filter, such as a count the database keeps, instead of counting
+    /// every row in scope.
+    pub(crate) fn unfiltered_total(self, sql: impl Into<String>, params: Params) -> Self {
+        Self {
+            unfiltered_total: Some((sql.into(), params)),
+            ..self
+        }
     }
 
     fn ordered(&self) -> String {
@@ -240,25 +462,128 @@ impl<T: Send + 'static> SearchQuery<T> {
         )
     }
 
+    /// Leaves out each trigram look-up that would find too many rows to be worth it (see
+    /// [`Probe`]), before the statement runs.
+    async fn weighed(mut self, pool: &sqlx::AnyPool) -> Result<Self, StoreError> {
+        for probe in std::mem::take(&mut self.params.probes) {
+            let found: i64 = sqlx::query(&probe.count)
+                .bind(probe.pattern)
+                .fetch_one(pool)
+                .await?
+                .try_get("n")?;
+            if found >= BROAD_MATCHES {
+                self.from = self.from.replace(&probe.lookup, &probe.without);
+            }
+        }
+        Ok(self)
+    }
+
+    /// `, <column>` for each of the sums, `column` made of its number and expression.
+    fn each_sum(&self, column: impl Fn(usize, &str) -> String) -> String {
+        self.sums
+            .iter()
+            .enumerate()
+            .map(|(i, e)| format!(", {}", column(i, e)))
+            .collect()
+    }
+
+    /// The total and the sums, counted by a statement of their own.
+    async fn counted(&self, store: &crate::Store) -> Result<(i64, Vec<i64>), StoreError> {
+        if let (false, [], Some((sql, params))) = (
+            self.compiled.filtered,
+            self.sums,
+            self.unfiltered_total.as_ref(),
+        ) {
+            let total = params
+                .apply(sqlx::query(sql))
+                .fetch_one(store.pool())
+                .await?
+                .try_get("n")?;
+            return Ok((total, Vec::new()));
+        }
+        let sums =
+            self.each_sum(|i, e| format!("CAST(COALESCE(SUM({e}), 0) AS BIGINT) AS sum_{i}"));
+        let row = self
+            .params
+            .apply(sqlx::query(&format!(
+                "SELECT COUNT(*) AS total_count{sums} {}",
+                self.from
+            )))
+            .fetch_one(store.pool())
+            .await?;
+        totals_of(&row, self.sums.len())
+    }
+
     /// One page and the total number of matches.
     pub(crate) async fn page(
         self,
         store: &crate::Store,
     ) -> Result<(Vec<T>, i64, Compiled), StoreError> {
-        let total: i64 = self
-            .params
-            .apply(sqlx::query(&format!("SELECT COUNT(*) AS n {}", self.from)))
-            .fetch_one(store.pool())
-            .await?
-            .try_get("n")?;
-        let sql = format!("{}{}", self.ordered(), self.compiled.limit_offset());
-        let rows = self
-            .params
-            .apply(sqlx::query(&sql))
-            .fetch_all(store.pool())
-            .await?;
-        let rows = rows.iter().map(self.row).collect::<Result<_, _>>()?;
-        Ok((rows, total, self.compiled))
+        let (rows, total, _, compiled) = self.page_with_sums(store).await?;
+        Ok((rows, total, compiled))
+    }
+
+    /// One page, the total number of matches and the [`SearchQuery::sums`] over them.
+    pub(crate) async fn page_with_sums(
+        self,
+        store: &crate::Store,
+    ) -> Result<PageWithSums<T>, StoreError> {
+        let this = self.weighed(store.pool()).await?;
+        let limit = this.compiled.limit_offset();
+        let (rows, totals) = match &this.windowed {
+            None => {
+                let totals = this.counted(store).await?;
+                let sql = format!("{}{limit}", this.ordered());
+                let rows = this
+                    .params
+                    .apply(sqlx::query(&sql))
+                    .fetch_all(store.pool())
+                    .await?;
+                (rows, Some(totals))
+            }
+            Some(w) => {
+                let order = &this.compiled.order_by;
+                let key = this.compiled.order_columns.last().copied().unwrap_or("id");
+                let (alias, key_name) = key.split_once('.').unwrap_or(("", key));
+                let mut carried: Vec<&str> = this.compiled.order_columns.clone();
+                for c in w.carried {
+                    if !carried.contains(c) {
+                        carried.push(c);
+                    }
+                }
+                let sums =
+                    this.each_sum(|i, e| format!("CAST(SUM({e}) OVER () AS BIGINT) AS sum_{i}"));
+                let sums_out = this.each_sum(|i, _| format!("p.sum_{i}"));
+                let sql = format!(
+                    "WITH matches AS MATERIALIZED (SELECT {carried} {from}), \
+                     page AS (SELECT {key}, COUNT(*) OVER () AS total_count{sums} \
+                     FROM matches {alias} ORDER BY {order}{limit}) \
+                     {select}, p.total_count{sums_out} FROM page p JOIN {source} ON {key} = p.{key_name} \
+                     ORDER BY {order}",
+                    carried = carried.join(", "),
+                    from = this.from,
+                    select = this.select,
+                    source = w.source,
+                );
+                let rows = this
+                    .params
+                    .apply(sqlx::query(&sql))
+                    .fetch_all(store.pool())
+                    .await?;
+                let totals = match rows.first() {
+                    Some(first) => Some(totals_of(first, this.sums.len())?),
+                    // Past the last page: the totals still have to be counted.
+                    None => None,
+                };
+                (rows, totals)
+            }
+        };
+        let (total, sums) = match totals {
+            Some(t) => t,
+            None => this.counted(store).await?,
+        };
+        let rows = rows.iter().map(this.row).collect::<Result<_, _>>()?;
+        Ok((rows, total, sums, this.compiled))
     }
 
     /// The matches of an export (one page, or all with `reportAllPages`), streamed: memory
@@ -267,26 +592,37 @@ impl<T: Send + 'static> SearchQuery<T> {
         self,
         store: &crate::Store,
     ) -> impl futures_core::Stream<Item = Result<T, StoreError>> + Send + 'static {
-        let sql = format!("{}{}", self.ordered(), self.compiled.limit_offset());
-        let (pool, params, row) = (store.pool().clone(), self.params, self.row);
+        let pool = store.pool().clone();
         async_stream::try_stream! {
-            let mut rows = params.apply(sqlx::query(&sql)).fetch(&pool);
+            let this = self.weighed(&pool).await?;
+            let sql = format!("{}{}", this.ordered(), this.compiled.limit_offset());
+            let mut rows = this.params.apply(sqlx::query(&sql)).fetch(&pool);
             while let Some(r) = futures_util::TryStreamExt::try_next(&mut rows).await? {
-                yield row(&r)?;
+                yield (this.row)(&r)?;
             }
         }
     }
 
     /// Every match, unpaged: what a `selectAll` bulk operation covers.
     pub(crate) async fn all(self, store: &crate::Store) -> Result<Vec<T>, StoreError> {
-        self.params
-            .apply(sqlx::query(&self.ordered()))
+        let this = self.weighed(store.pool()).await?;
+        this.params
+            .apply(sqlx::query(&this.ordered()))
             .fetch_all(store.pool())
             .await?
             .iter()
-            .map(self.row)
+            .map(this.row)
             .collect()
     }
+}
+
+/// `total_count` and `sum_0…` of a row.
+fn totals_of(row: &AnyRow, sums: usize) -> Result<(i64, Vec<i64>), StoreError> {
+    let total = row.try_get("total_count")?;
+    let sums = (0..sums)
+        .map(|i| row.try_get::<i64, _>(format!("sum_{i}").as_str()))
+        .collect::<Result<_, _>>()?;
+    Ok((total, sums))
 }
 
 /// A validated search: the `WHERE` condition (with its binds in `params`), the `ORDER BY`, and
@@ -301,6 +637,8 @@ pub struct Compiled {
     pub page_size: i64,
     /// Exports with `reportAllPages`: no paging.
     pub all_pages: bool,
+    /// Whether the request filters at all (else `condition` is `1 = 1`).
+    pub filtered: bool,
 }
 
 impl Compiled {
@@ -377,6 +715,7 @@ pub fn compile(
         .collect::<Vec<_>>()
         .join(", ");
     Ok(Compiled {
+        filtered: condition.is_some(),
         condition: condition.unwrap_or_else(|| "1 = 1".to_owned()),
         order_by,
         order_columns,
@@ -484,13 +823,14 @@ fn compile_filter(
         .filter(|t| !t.is_empty())
     {
         let pattern = params.text(format!("%{}%", escape_like(text)));
-        let ors: Vec<String> = spec
-            .fields
+        let fields: Vec<&Field> = spec.fields.iter().filter(|f| f.text_search).collect();
+        let ors: Vec<String> = fields
             .iter()
-            .filter(|f| f.text_search)
             .map(|f| params.like_ignoring_case(f, &pattern))
             .collect();
-        parts.extend(combine(ors, Join::Or));
+        if let Some(any) = combine(ors, Join::Or) {
+            parts.push(params.narrowed(&fields, text, any));
+        }
     }
     let how = join(filter.condition.as_deref(), errors);
     let groups: Vec<String> = filter
@@ -626,6 +966,15 @@ fn compile_item(
         None
     };
     match (field.kind, op) {
+        (Kind::Text, Op::Eq) if !value.is_empty() => {
+            let p = params.text(value.clone());
+            let equal = params.equal_ignoring_case(field, &p);
+            Some(if field.index.prefix {
+                equal
+            } else {
+                params.narrowed(&[field], &value, equal)
+            })
+        }
         (Kind::Text, Op::Eq | Op::Ne) => {
             let p = params.text(value.clone());
             let cmp = if op == Op::Eq { "=" } else { "<>" };
@@ -639,7 +988,18 @@ fn compile_item(
                 _ => format!("%{v}"),
             };
             let p = params.text(pattern);
-            Some(params.like_ignoring_case(field, &p))
+            let like = params.like_ignoring_case(field, &p);
+            Some(if op == Op::StartsWith && field.index.prefix {
+                // PostgreSQL turns a constant prefix into a range of the b-tree, so a bound
+                // one only when planning for the value (SQLite prepares such a statement
+                // again by itself when the value bound changes).
+                if params.backend == Backend::Postgres {
+                    params.plan_per_run();
+                }
+                like
+            } else {
+                params.narrowed(&[field], &value, like)
+            })
         }
         (Kind::Text, Op::Include) => {
             let list: Vec<String> = split_list(&value)
@@ -777,6 +1137,9 @@ fn escape_like(s: &str) -> String {
 fn parse_date(value: &str) -> Option<(i64, bool)> {
     latchkey_domain::time::parse_date(value)
 }
+
+#[cfg(test)]
+mod trigram_tests;
 
 #[cfg(test)]
 mod tests {
@@ -945,6 +1308,11 @@ mod tests {
         );
     }
 
+    fn items_of(field: &str, op: &str, value: &str) -> serde_json::Value {
+        json!({"filter": {"filterGroups": [{"filterItems": [
+            {"fieldName": field, "operator": op, "value": value}]}]}})
+    }
+
     fn items(n: usize, op: &str, value: &str) -> serde_json::Value {
         let item = json!({"fieldName": "Name", "operator": op, "value": value});
         json!({"filter": {"filterGroups": [{"filterItems": vec![item; n]}]}})
@@ -988,10 +1356,66 @@ mod tests {
 
     #[test]
     fn case_is_folded_by_the_database_on_both_sides() {
-        let mut p = Params::new(Backend::Sqlite);
-        let c = compile(&SPEC, &request(items(1, "=", "École")), &mut p).expect("ok");
+        for (backend, op, condition) in [
+            // NOCASE folds as SQLite's LOWER does, and an index can serve it.
+            (Backend::Sqlite, "=", "c.name = $1 COLLATE NOCASE"),
+            (Backend::Postgres, "=", "LOWER(c.name) = LOWER($1)"),
+            // A NULL name differs from every value.
+            (
+                Backend::Sqlite,
+                "!=",
+                "LOWER(COALESCE(c.name, '')) <> LOWER($1)",
+            ),
+        ] {
+            let mut p = Params::new(backend);
+            let c = compile(&SPEC, &request(items(1, op, "École")), &mut p).expect("ok");
+            assert_eq!(c.condition, condition);
+            assert_eq!(p.binds, vec![Bind::Text("École".into())]);
+        }
+        // Only an empty value equals a NULL name.
+        let mut p = Params::new(Backend::Postgres);
+        let c = compile(&SPEC, &request(items(1, "=", "")), &mut p).expect("ok");
         assert_eq!(c.condition, "LOWER(COALESCE(c.name, '')) = LOWER($1)");
-        assert_eq!(p.binds, vec![Bind::Text("École".into())]);
+    }
+
+    #[test]
+    fn indexed_fields_are_narrowed_by_their_trigram_look_up_on_sqlite() {
+        const TEXT: Trigram = Trigram::table("people_text", "p.id");
+        const INDEXED: SearchSpec = SearchSpec {
+            fields: &[
+                Field::text("Email", "p.email")
+                    .prefix_indexed()
+                    .trigram(TEXT.column("email")),
+                Field::text("Name", "p.name").trigram(TEXT.column("name")),
+            ],
+            default_order: "Email",
+            tiebreak: "p.id",
+        };
+        let mut p = Params::new(Backend::Sqlite);
+        let body = json!({"filter": {"searchInputTextValue": "a\"b", "filterGroups": [{"filterItems": [
+            {"fieldName": "Email", "operator": "StartsWith", "value": "abc"},
+            {"fieldName": "Name", "operator": "Contains", "value": "ab"}]}]}});
+        let c = compile(&INDEXED, &request(body), &mut p).expect("ok");
+        assert_eq!(
+            c.condition,
+            "((p.id IN (SELECT rowid FROM people_text WHERE people_text MATCH $2) \
+             AND (p.email LIKE $1 ESCAPE '\\' OR p.name LIKE $1 ESCAPE '\\')) \
+             AND (p.email LIKE $3 ESCAPE '\\' AND p.name LIKE $4 ESCAPE '\\'))"
+        );
+        // The phrase quotes the value; a quote in it is doubled.
+        assert_eq!(p.binds[1], Bind::Text("{email name} : \"a\"\"b\"".into()));
+        assert_eq!(p.probes.len(), 1);
+        assert!(!p.per_run);
+        // PostgreSQL's indexes serve the conditions as written, planned for their values.
+        let mut p = Params::new(Backend::Postgres);
+        let c = compile(
+            &INDEXED,
+            &request(items_of("Name", "Contains", "abc")),
+            &mut p,
+        )
+        .expect("ok");
+        assert_eq!(c.condition, "LOWER(p.name) LIKE LOWER($1) ESCAPE '\\'");
+        assert!(p.per_run && p.probes.is_empty());
     }
 
     #[test]

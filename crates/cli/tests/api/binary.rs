@@ -13,10 +13,10 @@ use tokio::process::{Child, Command};
 
 use crate::helpers::binary;
 
-struct Running {
-    child: Child,
-    base: String,
-    log: Arc<Mutex<Vec<String>>>,
+pub(crate) struct Running {
+    pub(crate) child: Child,
+    pub(crate) base: String,
+    pub(crate) log: Arc<Mutex<Vec<String>>>,
 }
 
 /// Starts `latchkey serve` and waits for its "listening" log line.
@@ -24,7 +24,11 @@ async fn serve(data_dir: &Path, database_url: &str) -> Running {
     serve_with_env(data_dir, database_url, &[]).await
 }
 
-async fn serve_with_env(data_dir: &Path, database_url: &str, env: &[(&str, &str)]) -> Running {
+pub(crate) async fn serve_with_env(
+    data_dir: &Path,
+    database_url: &str,
+    env: &[(&str, &str)],
+) -> Running {
     let mut child = Command::new(binary())
         .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
         .arg(data_dir)
@@ -68,7 +72,7 @@ async fn serve_with_env(data_dir: &Path, database_url: &str, env: &[(&str, &str)
     }
 }
 
-async fn terminate(mut running: Running) -> Vec<String> {
+pub(crate) async fn terminate(mut running: Running) -> Vec<String> {
     let pid = running.child.id().expect("pid").to_string();
     let status = std::process::Command::new("kill")
         .args(["-TERM", &pid])

@@ -474,14 +474,16 @@ async fn sessions_end_on_sign_out_and_when_the_user_is_deactivated() {
 #[tokio::test]
 async fn the_console_is_served_from_the_binary_with_a_strict_policy() {
     let app = TestApp::spawn().await;
-    for (path, kind) in [
-        ("/console", "text/html"),
-        ("/console/", "text/html"),
-        ("/console/password?token=x&purpose=create", "text/html"),
-        ("/console/assets/app.js", "text/javascript"),
-        ("/console/assets/app.css", "text/css"),
-    ] {
-        let response = app.http.get(app.url(path)).send().await.expect("request");
+    let assets = latchkey_server::console::ASSETS
+        .iter()
+        .map(|(path, _)| format!("/console/assets/{path}"));
+    let pages = [
+        "/console",
+        "/console/",
+        "/console/password?token=x&purpose=create",
+    ];
+    for path in pages.into_iter().map(str::to_owned).chain(assets) {
+        let response = app.http.get(app.url(&path)).send().await.expect("request");
         assert_eq!(response.status(), StatusCode::OK, "{path}");
         let header = |name: &str| {
             response
@@ -491,6 +493,11 @@ async fn the_console_is_served_from_the_binary_with_a_strict_policy() {
                 .unwrap_or_default()
                 .to_owned()
         };
+        let kind = match path.rsplit('.').next() {
+            Some("js") => "text/javascript",
+            Some("css") => "text/css",
+            _ => "text/html",
+        };
         assert!(header("content-type").starts_with(kind), "{path}");
         let csp = header("content-security-policy");
         assert!(
@@ -499,6 +506,13 @@ async fn the_console_is_served_from_the_binary_with_a_strict_policy() {
         );
         assert_eq!(header("x-frame-options"), "DENY");
         assert_eq!(header("referrer-policy"), "no-referrer");
+        let body = response.text().await.expect("body");
+        if kind == "text/javascript" {
+            assert!(
+                !body.contains("innerHTML") && !body.contains("eval("),
+                "{path}: server text is only ever inserted as text"
+            );
+        }
     }
     let page = app
         .http
@@ -513,19 +527,67 @@ async fn the_console_is_served_from_the_binary_with_a_strict_policy() {
         !page.contains("http://") && !page.contains("https://"),
         "nothing is loaded from elsewhere"
     );
-    let script = app
+    // Every file the page names (style sheet, module preloads, the shell) is one it serves.
+    for named in page
+        .split("href=\"/console/assets/")
+        .skip(1)
+        .chain(page.split("src=\"/console/assets/").skip(1))
+    {
+        let path = named.split('"').next().unwrap_or_default();
+        assert!(
+            latchkey_server::console::ASSETS
+                .iter()
+                .any(|(p, _)| *p == path),
+            "index.html names {path}, which is not served"
+        );
+    }
+}
+
+#[tokio::test]
+async fn assets_revalidate_by_etag_and_unknown_ones_are_404() {
+    let app = TestApp::spawn().await;
+    let first = app
         .http
-        .get(app.url("/console/assets/app.js"))
+        .get(app.url("/console/assets/lib/table.js"))
         .send()
         .await
-        .expect("request")
-        .text()
+        .expect("request");
+    let etag = first
+        .headers()
+        .get("etag")
+        .expect("an ETag")
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    let again = app
+        .http
+        .get(app.url("/console/assets/lib/table.js"))
+        .header("If-None-Match", &etag)
+        .send()
         .await
-        .expect("body");
-    assert!(
-        !script.contains("innerHTML"),
-        "server text is only ever inserted as text"
-    );
+        .expect("request");
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+    let other = app
+        .http
+        .get(app.url("/console/assets/app.css"))
+        .header("If-None-Match", &etag)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(other.status(), StatusCode::OK, "another file's tag");
+    for missing in [
+        "/console/assets/nope.js",
+        "/console/assets/../Cargo.toml",
+        "/console/assets/lib/",
+    ] {
+        let response = app
+            .http
+            .get(app.url(missing))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{missing}");
+    }
 }
 
 #[tokio::test]

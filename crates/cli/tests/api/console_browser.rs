@@ -50,30 +50,68 @@ async fn the_console_and_swagger_ui_work_in_chromium() {
         .password_link()
         .expect("the welcome mail carries a link");
 
+    run_scripts(
+        &app,
+        &["console.test.mjs", "docs.test.mjs"],
+        &[
+            ("LATCHKEY_ADMIN_LINK", app.initial_admin_link()),
+            ("LATCHKEY_ADMIN_EMAIL", "admin@localhost".into()),
+            ("LATCHKEY_CUSTOMER_ID", customer),
+            ("LATCHKEY_CUSTOMER_NAME", "Northwind Traders".into()),
+            ("LATCHKEY_OTHER_ID", other),
+            ("LATCHKEY_COMPANY_ADMIN_LINK", company_admin_link),
+            ("LATCHKEY_COMPANY_ADMIN_EMAIL", email.into()),
+            ("LATCHKEY_CLIENT_ID", app.initial.client_id.clone()),
+            ("LATCHKEY_CLIENT_SECRET", app.initial.client_secret.clone()),
+            ("LATCHKEY_RESELLER_ID", reseller),
+        ],
+    )
+    .await;
+}
+
+/// The people pages: target users, custom fields, target groups, the import wizard and the
+/// Job Log (`tests/browser/people.test.mjs`), on a customer with enough users for two pages.
+#[tokio::test]
+async fn the_people_pages_work_in_chromium() {
+    let app = TestApp::spawn().await;
+    let token = app.reseller_token().await;
+    let reseller = app.initial.company_resource_id.clone();
+    let customer = create_company(&app, "Northwind Traders", Some(&reseller), false);
+    for n in 0..24 {
+        expect_data(
+            call(&app, Method::POST, "/api/target-users", &token, Some(&customer),
+                Some(json!({"email": format!("employee{n:02}@northwind.example"), "firstName": "Employee",
+                            "lastName": format!("{n:02}"), "department": if n % 2 == 0 { "Sales" } else { "Finance" }})))
+            .await,
+        )
+        .await;
+    }
+    run_scripts(
+        &app,
+        &["console-lib.test.mjs", "people.test.mjs"],
+        &[
+            ("LATCHKEY_ADMIN_LINK", app.initial_admin_link()),
+            ("LATCHKEY_ADMIN_EMAIL", "admin@localhost".into()),
+            ("LATCHKEY_CUSTOMER_ID", customer),
+        ],
+    )
+    .await;
+}
+
+/// Runs browser scripts (`node --test`, one at a time) against `app` with `vars` in their
+/// environment, and fails with their output unless every step passed.
+async fn run_scripts(app: &TestApp, scripts: &[&str], vars: &[(&str, String)]) {
     let store = if on_postgres() { "postgres" } else { "sqlite" };
     let artifacts = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../../target/browser-artifacts")
         .join(store);
     let output = tokio::process::Command::new("node")
-        .args([
-            "--test",
-            "--test-concurrency=1",
-            "console.test.mjs",
-            "docs.test.mjs",
-        ])
+        .args(["--test", "--test-concurrency=1"])
+        .args(scripts)
         .current_dir(browser_dir())
         .env("LATCHKEY_BASE_URL", &app.base)
-        .env("LATCHKEY_ADMIN_LINK", app.initial_admin_link())
-        .env("LATCHKEY_ADMIN_EMAIL", "admin@localhost")
-        .env("LATCHKEY_CUSTOMER_ID", &customer)
-        .env("LATCHKEY_CUSTOMER_NAME", "Northwind Traders")
-        .env("LATCHKEY_OTHER_ID", &other)
-        .env("LATCHKEY_COMPANY_ADMIN_LINK", &company_admin_link)
-        .env("LATCHKEY_COMPANY_ADMIN_EMAIL", email)
-        .env("LATCHKEY_CLIENT_ID", &app.initial.client_id)
-        .env("LATCHKEY_CLIENT_SECRET", &app.initial.client_secret)
-        .env("LATCHKEY_RESELLER_ID", &reseller)
         .env("LATCHKEY_ARTIFACTS", &artifacts)
+        .envs(vars.iter().map(|(k, v)| (*k, v.as_str())))
         .stdin(Stdio::null())
         .kill_on_drop(true)
         .output()

@@ -291,8 +291,8 @@ fn any_search_request_is_answered_with_the_envelope_never_a_server_error() {
     let (app, token, targets) = rt.block_on(async {
         let app = TestApp::spawn().await;
         let token = app.reseller_token().await;
-        // Rows for the filters to meet: companies, a group with a member, a user, a client, a
-        // target user in a target group.
+        // Rows for the filters to meet: companies, a group with a member, a user, a client,
+        // target users, one of them in a target group.
         let mine = app.initial.company_resource_id.clone();
         let acme = create_company(&app, "Acme 100% _real_", Some(&mine), false);
         create_company(&app, "O'Brien \"Quoted\" \\ Ltd", Some(&mine), true);
@@ -336,6 +336,20 @@ fn any_search_request_is_answered_with_the_envelope_never_a_server_error() {
             .await,
         )
         .await;
+        // Target users whose text fields go through the trigram indexes (FTS5's query syntax
+        // on SQLite: the filters' values must never be read as syntax).
+        for (email, first, last) in [
+            ("jo@example.com", "Jo \"J\" {x}", "O'Doe: 100% _real_"),
+            ("ecole@example.fr", "École ЖØ", "漢🙂 NEAR(a b)"),
+        ] {
+            crate::target_users::create_user(
+                &app,
+                &token,
+                None,
+                json!({"email": email, "firstName": first, "lastName": last, "department": "R&D*"}),
+            )
+            .await;
+        }
         let mut targets = Vec::new();
         for path in [
             "/api/target-groups/search".to_owned(),

@@ -351,7 +351,7 @@ pub async fn license_check(
     Ok(ok(CheckCompanyLicenseDto {
         is_limited: limited,
         license_limit: record.details.number_of_users,
-        active_user_count: record.target_user_count,
+        active_user_count: record.target_user_count - record.inactive_target_user_count,
         total_user_count: record.target_user_count,
         is_license_exceeded: limited && record.target_user_count > record.details.number_of_users,
     }))
@@ -421,9 +421,9 @@ pub(super) fn search_dto(r: CompanySearchRow) -> SearchCompanyDto {
         target_user_count: r.target_user_count,
         children: r.children.into_iter().map(search_dto).collect(),
         tags: r.tags,
-        deleted_target_user_count: 0,
-        inactive_target_user_count: 0,
-        monthly_active_user_count: 0,
+        deleted_target_user_count: r.deleted_target_user_count,
+        inactive_target_user_count: r.inactive_target_user_count,
+        monthly_active_user_count: r.monthly_active_user_count,
     }
 }
 

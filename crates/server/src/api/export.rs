@@ -33,7 +33,7 @@ impl Format {
     }
 }
 
-fn safe_cell(value: &str) -> String {
+pub(crate) fn safe_cell(value: &str) -> String {
     if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{value}")
     } else {
@@ -133,7 +133,7 @@ where
     ))
 }
 
-fn download(body: Body, content_type: &'static str, filename: &str) -> Response {
+pub(crate) fn download(body: Body, content_type: &'static str, filename: &str) -> Response {
     let mut response = body.into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
