@@ -7,6 +7,7 @@
 //! - Every `/api` route comes from the table in [`routes`] and passes the authorization step in
 //!   [`auth::bearer`] before its handler in [`api`] runs; failures become the envelope in
 //!   [`error`].
+//! - [`mcp`] offers the table's operations to AI assistants as MCP tools at `/mcp`.
 //! - [`ops`] serves `/healthz`, `/readyz` and `/metrics`.
 //! - [`jobs`] runs queued jobs in the background (the imports of [`import`], which read files
 //!   with [`spreadsheet`]).
@@ -26,6 +27,7 @@ pub mod import;
 pub mod jobs;
 pub mod listener;
 pub mod mail;
+pub mod mcp;
 pub mod openapi;
 pub mod ops;
 pub mod routes;
@@ -245,7 +247,22 @@ fn api_mount(
 }
 
 fn router(table: Vec<routes::ApiRoute>, state: AppState) -> Router {
-    let api = api_mount(table, state.clone(), Arc::new(BearerToken));
+    // MCP tool calls run their operations through a mount of their own: the MCP request that
+    // carried the call was counted against the client's rate limit already.
+    let tool_api = api_mount(
+        routes::table(),
+        state.clone(),
+        Arc::new(BearerToken {
+            rate_limited: false,
+        }),
+    )
+    .with_state(state.clone());
+    let mcp = mcp::router(&table, state.clone(), tool_api);
+    let api = api_mount(
+        table,
+        state.clone(),
+        Arc::new(BearerToken { rate_limited: true }),
+    );
     // The console's script calls the same route table, authenticated by its session cookie.
     let console_api = api_mount(
         routes::table(),
@@ -270,6 +287,7 @@ fn router(table: Vec<routes::ApiRoute>, state: AppState) -> Router {
         .merge(docs::router())
         .merge(console::router(console_api))
         .merge(api)
+        .merge(mcp)
         .layer(axum::middleware::from_fn(ops::record))
         .layer(
             TraceLayer::new_for_http()

@@ -3,8 +3,9 @@
 //! A row is a handler annotated with `#[utoipa::path]` (method, path, summary, tag, schemas)
 //! plus the [`Tier`] it belongs to. From the table come the router, the permission key each
 //! route demands (`companies/my|GET`, the format of the token's `permissions` list), the
-//! permission catalog, the grants of the built-in roles, and the OpenAPI document. Adding an
-//! endpoint means adding one row to [`table`].
+//! permission catalog, the grants of the built-in roles, the OpenAPI document, and the MCP
+//! tools ([`ToolOffer`], served by [`crate::mcp`]). Adding an endpoint means adding one row to
+//! [`table`].
 
 use std::sync::Arc;
 
@@ -32,7 +33,25 @@ pub struct ApiRoute {
     pub operation: Operation,
     /// The schemas the operation's request and response bodies use, for the OpenAPI document.
     pub schemas: Vec<(String, RefOr<Schema>)>,
+    /// Whether the operation is also an MCP tool.
+    pub tool: ToolOffer,
     router: MethodRouter<AppState>,
+}
+
+/// Whether a row offers its operation as an MCP tool, and how the tool sends its body.
+///
+/// [`ApiRoute::new`] derives it: an operation that takes a token, whose request body (if any)
+/// is JSON and whose answer is the JSON envelope is a tool ([`ToolOffer::Json`]). Public
+/// operations, file uploads and file downloads (exports) are not, since a tool call carries
+/// the caller's token and JSON arguments and answers JSON. A row can say otherwise with
+/// [`ApiRoute::form_tool`] or [`ApiRoute::no_tool`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ToolOffer {
+    Json,
+    /// A `multipart/form-data` operation whose form reader also takes JSON: the tool offers the
+    /// form's text fields (no files) and sends them as JSON.
+    FormAsJson,
+    None,
 }
 
 impl ApiRoute {
@@ -56,6 +75,11 @@ impl ApiRoute {
         );
         let (path, method, operation) = ops.remove(0);
         let key = permission_key(&path, method.as_str());
+        let tool = if tier != Tier::Public && json_in_and_out(&operation) {
+            ToolOffer::Json
+        } else {
+            ToolOffer::None
+        };
         Self {
             method,
             path,
@@ -63,9 +87,42 @@ impl ApiRoute {
             key,
             operation,
             schemas,
+            tool,
             router,
         }
     }
+
+    /// The operation is not an MCP tool: it serves only signed-in console users, or answers a
+    /// file that has no place in an assistant's context.
+    pub fn no_tool(mut self) -> Self {
+        self.tool = ToolOffer::None;
+        self
+    }
+
+    /// The operation's form (without its files) is an MCP tool sent as JSON.
+    pub fn form_tool(mut self) -> Self {
+        self.tool = ToolOffer::FormAsJson;
+        self
+    }
+}
+
+/// The request body, if the operation has one, is JSON, and so is the success answer.
+fn json_in_and_out(operation: &Operation) -> bool {
+    const JSON: &str = "application/json";
+    let json_in = operation
+        .request_body
+        .as_ref()
+        .is_none_or(|body| body.content.contains_key(JSON));
+    let json_out =
+        operation
+            .responses
+            .responses
+            .get("200")
+            .is_some_and(|response| match response {
+                RefOr::T(response) => response.content.contains_key(JSON),
+                RefOr::Ref(_) => false,
+            });
+    json_in && json_out
 }
 
 fn operations(paths: &Paths) -> Vec<(String, Method, Operation)> {
@@ -109,13 +166,13 @@ pub fn table() -> Vec<ApiRoute> {
         ApiRoute::new(Tier::Reseller, routes!(companies::search)),
         ApiRoute::new(Tier::Reseller, routes!(companies::export)),
         ApiRoute::new(Tier::Company, routes!(companies::get)),
-        ApiRoute::new(Tier::Reseller, routes!(companies::create)),
-        ApiRoute::new(Tier::Reseller, routes!(companies::update)),
-        ApiRoute::new(Tier::Company, routes!(companies::update_limited)),
+        ApiRoute::new(Tier::Reseller, routes!(companies::create)).form_tool(),
+        ApiRoute::new(Tier::Reseller, routes!(companies::update)).form_tool(),
+        ApiRoute::new(Tier::Company, routes!(companies::update_limited)).form_tool(),
         ApiRoute::new(Tier::Reseller, routes!(companies::delete)),
         ApiRoute::new(Tier::Reseller, routes!(companies::bulk_delete)),
         ApiRoute::new(Tier::Company, routes!(companies::license_check)),
-        ApiRoute::new(Tier::Company, routes!(companies::logo)),
+        ApiRoute::new(Tier::Company, routes!(companies::logo)).no_tool(),
         ApiRoute::new(Tier::Company, routes!(clients::generate)),
         ApiRoute::new(Tier::Company, routes!(clients::create)),
         ApiRoute::new(Tier::Company, routes!(clients::get)),
@@ -156,9 +213,9 @@ pub fn table() -> Vec<ApiRoute> {
         ApiRoute::new(Tier::Company, routes!(users::remove_role)),
         ApiRoute::new(Tier::Company, routes!(users::send_reset_link)),
         ApiRoute::new(Tier::Company, routes!(users::send_information_email)),
-        ApiRoute::new(Tier::Company, routes!(users::change_password)),
-        ApiRoute::new(Tier::Company, routes!(users::settings)),
-        ApiRoute::new(Tier::Company, routes!(users::update_settings)),
+        ApiRoute::new(Tier::Company, routes!(users::change_password)).no_tool(),
+        ApiRoute::new(Tier::Company, routes!(users::settings)).no_tool(),
+        ApiRoute::new(Tier::Company, routes!(users::update_settings)).no_tool(),
         ApiRoute::new(Tier::Public, routes!(users::reset_password)),
         ApiRoute::new(Tier::Public, routes!(users::create_password)),
         ApiRoute::new(Tier::Company, routes!(target_users::create)),

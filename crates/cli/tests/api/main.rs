@@ -22,6 +22,7 @@ mod isolation;
 mod jobs;
 mod jwt;
 mod lookups;
+mod mcp;
 mod openapi;
 mod people_search;
 mod rate_limits;

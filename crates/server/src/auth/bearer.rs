@@ -42,7 +42,11 @@ pub trait Authenticator: Send + Sync + 'static {
 }
 
 /// `/api/...`: an OAuth bearer token of a REST API client.
-pub struct BearerToken;
+pub struct BearerToken {
+    /// Whether the request counts against the client's rate limit. Operations that `/mcp`
+    /// runs for a tool call do not: the MCP request that carried the call was counted.
+    pub rate_limited: bool,
+}
 
 impl Authenticator for BearerToken {
     fn authenticate<'a>(
@@ -53,9 +57,11 @@ impl Authenticator for BearerToken {
         headers: &'a HeaderMap,
         permission: &'a str,
     ) -> BoxFuture<'a, ApiResult<Caller>> {
-        Box::pin(std::future::ready(authenticate(
-            state, peer, headers, permission,
-        )))
+        let caller = bearer_caller(state, peer, headers, self.rate_limited).and_then(|caller| {
+            caller.require(permission)?;
+            Ok(caller)
+        });
+        Box::pin(std::future::ready(caller))
     }
 }
 
@@ -85,11 +91,14 @@ pub async fn authorize(
     }
 }
 
-fn authenticate(
+/// The REST API client a bearer token speaks for, before any route's permission is checked:
+/// every step of the authorization step but the last. `/mcp` authenticates with this, and
+/// then checks each operation's permission as `/api` does.
+pub fn bearer_caller(
     state: &AppState,
     peer: SocketAddr,
     headers: &HeaderMap,
-    permission: &str,
+    rate_limited: bool,
 ) -> ApiResult<Caller> {
     let token = bearer_token(headers)?;
     let claims = verified_claims(state, token)?;
@@ -112,11 +121,12 @@ fn authenticate(
             )));
         }
     }
-    state
-        .api_limiter
-        .check(&PrincipalKey::Client(entry.key))
-        .map_err(ApiError::too_many_requests)?;
-    entry.caller.require(permission)?;
+    if rate_limited {
+        state
+            .api_limiter
+            .check(&PrincipalKey::Client(entry.key))
+            .map_err(ApiError::too_many_requests)?;
+    }
     Ok(entry.caller.clone())
 }
 
