@@ -541,6 +541,102 @@ async fn search_filters_orders_pages_and_exports() {
     assert!(xlsx.bytes().await.expect("xlsx").starts_with(b"PK"));
 }
 
+/// Exports carry custom field values: a column per active field of the company, and for a
+/// group's members also the group's fields, each user's value under its field (empty where the
+/// user has none).
+#[tokio::test]
+async fn exports_carry_custom_field_values() {
+    let app = TestApp::spawn().await;
+    let token = app.reseller_token().await;
+    let mine = app.initial.company_resource_id.clone();
+    let group = insert_group(&app, &mine, "Sales").await;
+    let field = |body: Value| {
+        let (app, token) = (&app, &token);
+        async move {
+            expect_data(
+                call(
+                    app,
+                    Method::POST,
+                    "/api/custom-fields",
+                    token,
+                    None,
+                    Some(body),
+                )
+                .await,
+            )
+            .await["resourceId"]
+                .as_str()
+                .expect("id")
+                .to_owned()
+        }
+    };
+    let floor =
+        field(json!({"name": "Floor", "ownerType": "TargetUser", "fieldDataType": "Number"})).await;
+    let badge =
+        field(json!({"name": "Badge", "ownerType": "TargetUser", "fieldDataType": "Text"})).await;
+    field(json!({"name": "Retired", "ownerType": "TargetUser", "fieldDataType": "Text", "isActive": false})).await;
+    let desk = field(
+        json!({"name": "Desk", "ownerType": "TargetGroup", "fieldDataType": "Text",
+        "targetGroupResourceId": group}),
+    )
+    .await;
+    create_user(
+        &app,
+        &token,
+        None,
+        json!({"email": "a@example.com", "targetGroupResourceIds": [group],
+            "customFields": [{"resourceId": floor, "value": "3"}, {"resourceId": badge, "value": "=1+1"},
+                             {"resourceId": desk, "value": "D12"}]}),
+    )
+    .await;
+    create_user(
+        &app,
+        &token,
+        None,
+        json!({"email": "b@example.com", "customFields": [{"resourceId": badge, "value": "B-7"}]}),
+    )
+    .await;
+
+    let export = |path: String| {
+        let (app, token) = (&app, &token);
+        async move {
+            let response = call(app, Method::POST, &path, token, None,
+                Some(json!({"exportType": "Csv", "reportAllPages": true, "orderBy": "Email", "ascending": true}))).await;
+            assert_eq!(response.status(), 200);
+            let text = response.text().await.expect("csv");
+            let mut reader = csv::Reader::from_reader(text.as_bytes());
+            let headers: Vec<String> = reader
+                .headers()
+                .expect("headers")
+                .iter()
+                .map(str::to_owned)
+                .collect();
+            let rows: Vec<Vec<String>> = reader
+                .records()
+                .map(|r| r.expect("row").iter().map(str::to_owned).collect())
+                .collect();
+            (headers, rows)
+        }
+    };
+    let (headers, rows) = export("/api/target-users/search/export".into()).await;
+    assert_eq!(headers[..2], ["Email", "First Name"]);
+    assert_eq!(headers[11..], ["Badge", "Floor"], "{headers:?}");
+    assert_eq!(rows.len(), 2);
+    assert_eq!(
+        (rows[0][0].as_str(), &rows[0][11..]),
+        ("a@example.com", &["'=1+1".to_owned(), "3".to_owned()][..])
+    );
+    assert_eq!(
+        (rows[1][0].as_str(), &rows[1][11..]),
+        ("b@example.com", &["B-7".to_owned(), String::new()][..])
+    );
+
+    let (headers, rows) = export(format!("/api/target-groups/{group}/users/export")).await;
+    assert_eq!(headers[11..], ["Badge", "Desk", "Floor"], "{headers:?}");
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0][11..], ["'=1+1", "D12", "3"]);
+}
+
 #[tokio::test]
 async fn count_summary_and_enrollment_answer_from_the_users() {
     let app = TestApp::spawn().await;
@@ -985,25 +1081,11 @@ async fn another_companys_users_and_fields_are_out_of_reach() {
     }
 }
 
-/// A target group of `company`, written straight to the database: the groups' own operations
-/// live in their own module, and these tests need only a group to point at.
+/// A target group of `company` (the reseller's own or one of its customers), made through
+/// the API; its id.
 pub async fn insert_group(app: &TestApp, company: &str, name: &str) -> String {
-    sqlx::any::install_default_drivers();
-    let db = sqlx::AnyPool::connect(&app.database_url).await.expect("db");
-    let id = format!("grp{}", &uuid::Uuid::new_v4().simple().to_string()[..9]);
-    sqlx::query(
-        "INSERT INTO target_groups (resource_id, company_id, name, name_folded, create_time, update_time) \
-         VALUES ($1, (SELECT id FROM companies WHERE resource_id = $2), $3, $4, 0, 0)",
-    )
-    .bind(&id)
-    .bind(company)
-    .bind(name)
-    .bind(name.to_lowercase())
-    .execute(&db)
-    .await
-    .expect("group inserted");
-    db.close().await;
-    id
+    let token = app.reseller_token().await;
+    crate::target_groups::new_group(app, &token, Some(company), name, "Medium").await
 }
 
 async fn user_groups(app: &TestApp, token: &str, user: &str, body: Value) -> Value {

@@ -45,14 +45,15 @@ pub(crate) fn safe_cell(value: &str) -> String {
 pub async fn respond<S>(
     format: Format,
     name: &str,
-    headers: &'static [&'static str],
+    headers: &[impl AsRef<str>],
     rows: S,
 ) -> ApiResult<Response>
 where
     S: Stream<Item = Result<Vec<String>, StoreError>> + Send + 'static,
 {
+    let headers: Vec<String> = headers.iter().map(|h| h.as_ref().to_owned()).collect();
     match format {
-        Format::Csv => Ok(csv(name, headers, rows)),
+        Format::Csv => Ok(csv(name, &headers, rows)),
         Format::Xlsx => xlsx(name, headers, rows).await,
     }
 }
@@ -65,11 +66,11 @@ fn csv_line(cells: &[String]) -> Bytes {
     Bytes::from(writer.into_inner().unwrap_or_default())
 }
 
-fn csv<S>(name: &str, headers: &'static [&'static str], rows: S) -> Response
+fn csv<S>(name: &str, headers: &[String], rows: S) -> Response
 where
     S: Stream<Item = Result<Vec<String>, StoreError>> + Send + 'static,
 {
-    let head = csv_line(&headers.iter().map(|h| (*h).to_owned()).collect::<Vec<_>>());
+    let head = csv_line(headers);
     let body = futures_util::stream::once(async move { Ok::<Bytes, std::io::Error>(head) }).chain(
         rows.map(|row| {
             row.map(|cells| csv_line(&cells)).map_err(|e| {
@@ -85,7 +86,7 @@ where
     )
 }
 
-async fn xlsx<S>(name: &str, headers: &'static [&'static str], rows: S) -> ApiResult<Response>
+async fn xlsx<S>(name: &str, headers: Vec<String>, rows: S) -> ApiResult<Response>
 where
     S: Stream<Item = Result<Vec<String>, StoreError>> + Send + 'static,
 {
@@ -97,7 +98,7 @@ where
         let sheet = workbook.add_worksheet_with_constant_memory()?;
         let bold = rust_xlsxwriter::Format::new().set_bold();
         for (col, h) in headers.iter().enumerate() {
-            sheet.write_string_with_format(0, col as u16, *h, &bold)?;
+            sheet.write_string_with_format(0, col as u16, h, &bold)?;
         }
         let mut row_index: u32 = 1;
         while let Some(cells) = rx.blocking_recv() {

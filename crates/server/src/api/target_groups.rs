@@ -443,7 +443,15 @@ pub async fn users_export(
     let users = state
         .store
         .export_target_group_users(&scope, &group, outside, &body.search)?;
-    target_users::send_export(format, "target-group-users", users).await
+    target_users::send_export(
+        &state,
+        &scope,
+        format,
+        "target-group-users",
+        Some(&group.resource_id),
+        users,
+    )
+    .await
 }
 
 /// Removes the listed users from the group; users not in it are left alone.
