@@ -239,25 +239,9 @@ fn user<'a>(users: &'a [Value], email: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no user {email}"))
 }
 
-/// A target group of the company, made in the database (the group operations are another
-/// resource's); its id.
+/// A target group of the company, made through the API; its id.
 pub async fn group(app: &TestApp, company: &str, name: &str) -> String {
-    sqlx::any::install_default_drivers();
-    let pool = sqlx::AnyPool::connect(&app.database_url).await.expect("db");
-    let id = format!("grp{}", &uuid::Uuid::new_v4().simple().to_string()[..9]);
-    sqlx::query(
-        "INSERT INTO target_groups (resource_id, company_id, name, name_folded, create_time, update_time) \
-         SELECT $1, id, $2, $3, 0, 0 FROM companies WHERE resource_id = $4",
-    )
-    .bind(&id)
-    .bind(name)
-    .bind(name.to_lowercase())
-    .bind(company)
-    .execute(&pool)
-    .await
-    .expect("group");
-    pool.close().await;
-    id
+    crate::target_users::insert_group(app, company, name).await
 }
 
 async fn members(app: &TestApp, group: &str) -> Vec<String> {
