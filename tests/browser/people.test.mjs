@@ -10,6 +10,8 @@
 //   LATCHKEY_ADMIN_EMAIL  that administrator's email
 //   LATCHKEY_CUSTOMER_ID  the customer company
 //   LATCHKEY_ARTIFACTS    directory for screenshots
+//   LATCHKEY_WORKBOOK     an XLSX whose second sheet, Contractors, holds a new user and
+//                         employee01@… renamed
 //
 // The steps build on each other and run in order.
 
@@ -426,4 +428,46 @@ test("the Job Log lists the jobs and shows one's steps", async (t) => {
   await page.getByRole("heading", { name: "Steps" }).waitFor();
   await page.locator("tr[data-step]").first().waitFor();
   assert.equal(await page.locator("table[data-errors]").count(), 0, "the second import had no errors");
+});
+
+test("the import wizard: a workbook's second sheet, its rows exported, Import New Only", async (t) => {
+  if (!needs(t, ...IMPORT, "GET /api/target-groups/upload/{transactionId}/search", "POST /api/target-users/{transactionId}/search/export")) return;
+  await openPage("Import Users", "Import Target Users");
+  await page.getByLabel("Spreadsheet file").setInputFiles(env("LATCHKEY_WORKBOOK"));
+  await page.getByRole("button", { name: "Upload" }).click();
+  await page.getByRole("heading", { name: "Map the file's columns to fields" }).waitFor();
+  assert.equal(await page.getByLabel("Sheet").inputValue(), "Staff");
+  assert.equal(await page.getByLabel("Email (required)").inputValue(), "Email");
+  await page.getByLabel("Sheet").selectOption("Contractors");
+  await page.getByLabel("Email (required)").locator("option", { hasText: /^Mail$/ }).waitFor({ state: "attached" });
+  assert.equal(await page.getByLabel("Email (required)").inputValue(), "", "the other sheet has no column called Email");
+  await page.getByLabel("Email (required)").selectOption("Mail");
+  assert.equal(await page.getByLabel("Cost Center (required)").inputValue(), "Cost Center");
+  await shot("36-import-second-sheet");
+  await page.getByRole("button", { name: "Map Fields" }).click();
+  await page.getByRole("heading", { name: "Preview" }).waitFor();
+  await page.locator(".counts").getByText("Existing").waitFor();
+  assert.match(await page.locator(".counts").textContent(), /1\s*New.*1\s*Existing.*0\s*Invalid/);
+
+  const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Export Rows" }).click()]);
+  const exported = await readFile(await download.path(), "utf8");
+  assert.match(exported, /^Row,Status,Email/);
+  assert.match(exported, /New,contractor\.one@northwind\.example,Contractor/);
+  assert.match(exported, /Exists,employee01@northwind\.example,Renamed/);
+
+  await page.getByRole("button", { name: "Import New Only" }).click();
+  await page.getByText("The import has finished.").waitFor();
+  await page.getByRole("link", { name: "Go to Target Users" }).click();
+  const search = async (text) => {
+    await page.getByLabel("Search target users").fill(text);
+    await page.getByRole("button", { name: "Search" }).click();
+  };
+  await search("contractor.one");
+  await row("data-user", "contractor.one@northwind.example").waitFor();
+  await search("employee01@");
+  await row("data-user", "employee01@northwind.example").waitFor();
+  assert.doesNotMatch(await row("data-user", "employee01@northwind.example").textContent(), /Renamed/, "an existing user is left as it is");
+  await search("staff.one");
+  await page.locator("tr[data-user]").first().waitFor({ state: "detached" });
+  assert.equal(await row("data-user", "staff.one@northwind.example").count(), 0, "the first sheet was not imported");
 });

@@ -86,6 +86,8 @@ async fn the_people_pages_work_in_chromium() {
         )
         .await;
     }
+    let workbook = std::env::temp_dir().join(format!("latchkey-{}.xlsx", uuid::Uuid::new_v4()));
+    std::fs::write(&workbook, two_sheet_workbook()).expect("workbook");
     run_scripts(
         &app,
         &["console-lib.test.mjs", "people.test.mjs"],
@@ -93,9 +95,43 @@ async fn the_people_pages_work_in_chromium() {
             ("LATCHKEY_ADMIN_LINK", app.initial_admin_link()),
             ("LATCHKEY_ADMIN_EMAIL", "admin@localhost".into()),
             ("LATCHKEY_CUSTOMER_ID", customer),
+            ("LATCHKEY_WORKBOOK", workbook.display().to_string()),
         ],
     )
     .await;
+    let _ = std::fs::remove_file(&workbook);
+}
+
+/// A workbook whose second sheet, "Contractors", holds a new user and one of the customer's
+/// users under another name: what the wizard's sheet choice and "Import New Only" are tried on.
+fn two_sheet_workbook() -> Vec<u8> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let rows: [(&str, &[[&str; 3]]); 2] = [
+        (
+            "Staff",
+            &[
+                ["Email", "First Name", "Cost Center"],
+                ["staff.one@northwind.example", "Staff", "CC-9"],
+            ],
+        ),
+        (
+            "Contractors",
+            &[
+                ["Mail", "First Name", "Cost Center"],
+                ["contractor.one@northwind.example", "Contractor", "CC-7"],
+                ["employee01@northwind.example", "Renamed", "CC-8"],
+            ],
+        ),
+    ];
+    for (name, cells) in rows {
+        let sheet = book.add_worksheet().set_name(name).expect("sheet name");
+        for (r, row) in cells.iter().enumerate() {
+            for (c, cell) in row.iter().enumerate() {
+                sheet.write_string(r as u32, c as u16, *cell).expect("cell");
+            }
+        }
+    }
+    book.save_to_buffer().expect("xlsx")
 }
 
 /// Runs browser scripts (`node --test`, one at a time) against `app` with `vars` in their

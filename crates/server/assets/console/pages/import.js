@@ -3,15 +3,20 @@
 //   1. Upload   `POST /target-users/upload` (multipart `File`) gives a transaction; its summary
 //               (`GET /target-users/upload/{transactionId}`) lists the file's columns.
 //   2. Map      a dropdown of the file's columns for each of our fields and custom fields;
-//               `POST /target-users/create-mapping` starts the mapping job, polled through
-//               `GET /target-users/mapping-job/{id}` behind a progress bar.
+//               a workbook with several sheets offers them (another sheet's columns come from
+//               `GET /target-groups/upload/{transactionId}/search?sheetName=`: both uploads
+//               share their transactions); `POST /target-users/create-mapping` starts the
+//               mapping job, polled through `GET /target-users/mapping-job/{id}` behind a
+//               progress bar.
 //   3. Preview  `POST /target-users/{transactionId}/search` (not wrapped in the envelope):
 //               every row New, Exists or Error, invalid rows marked with their
 //               `validationDetail`, an "only invalid" toggle (`Status Include "Error"`), and a
-//               selection. Going back to the mapping re-issues the transaction
-//               (`PUT /target-users/{transactionId}/update`) and carries on with the new id.
-//   4. Import   `POST /target-users/{transactionId}/import`, All or Selected, then the job
-//               (`GET /jobs/{id}`) feeds a progress bar until it ends.
+//               selection, and the rows as CSV (`…/search/export`). Going back to the mapping
+//               re-issues the transaction (`PUT /target-users/{transactionId}/update`) and
+//               carries on with the new id.
+//   4. Import   `POST /target-users/{transactionId}/import`: All, Selected, OnlyNew or
+//               OnlyUpdateExisting; then the job (`GET /jobs/{id}`) feeds a progress bar until
+//               it ends.
 //
 // The wizard lives on one page; its state is this module's closure, not the URL (a
 // transaction expires anyway, and a reload starts over).
@@ -48,7 +53,7 @@ const fold = (text) => String(text).toLowerCase().replace(/[\s_-]+/g, "");
 const jobIdOf = (data) => (typeof data === "string" ? data : data && (data.resourceId || data.jobResourceId || data.jobId));
 
 export async function wizard(root) {
-  const state = { transactionId: null, upload: null, summary: null, mapping: new Map(), groups: new Set(), fields: [] };
+  const state = { transactionId: null, upload: null, summary: null, sheet: null, mapping: new Map(), groups: new Set(), fields: [] };
   const steps = h("ol", { class: "steps", "aria-label": "Import steps" });
   const view = h("div", {});
   const left = () => !view.isConnected;
@@ -93,6 +98,7 @@ export async function wizard(root) {
         const upload = await api.upload("/target-users/upload", file.files[0]);
         state.transactionId = upload.transactionId;
         state.upload = upload;
+        state.sheet = null;
         state.mapping.clear();
         await mapStep();
       },
@@ -102,8 +108,11 @@ export async function wizard(root) {
 
   // ---- 2. Map fields --------------------------------------------------------------------------
   const mapStep = async () => {
+    const tid = encodeURIComponent(state.transactionId);
     const [summary, customFields, groups] = await Promise.all([
-      api.get(`/target-users/upload/${encodeURIComponent(state.transactionId)}`),
+      state.sheet
+        ? api.get(`/target-groups/upload/${tid}/search?sheetName=${encodeURIComponent(state.sheet)}`)
+        : api.get(`/target-users/upload/${tid}`),
       can("custom-fields/company|GET") ? userCustomFields() : Promise.resolve([]),
       can("target-groups|GET") ? api.get("/target-groups") : Promise.resolve([]),
     ]);
@@ -120,17 +129,38 @@ export async function wizard(root) {
       return { target: t, select };
     });
     const groupBoxes = (groups || []).map((g) => h("input", { type: "checkbox", id: uid("import-group"), value: g.resourceId, checked: state.groups.has(g.resourceId), "data-name": g.name }));
+    // Another sheet: its own columns, so the choices made for this one are dropped.
+    const sheets = summary.sheetNames || [];
+    const firstSheet = !state.sheet || state.sheet === sheets[0];
+    const sheetSelect = sheets.length > 1 && can("target-groups/upload/{transactionId}/search|GET")
+      ? h("select", {
+        id: uid("sheet"),
+        onchange: async (event) => {
+          state.sheet = event.target.value;
+          state.mapping.clear();
+          try {
+            await mapStep();
+          } catch (e) {
+            errors.replaceChildren(failureNotice(e));
+          }
+        },
+      }, sheets.map((name) => h("option", { value: name, selected: name === (state.sheet || sheets[0]) }, name)))
+      : null;
     const progress = progressBar("Mapping the file");
     progress.element.hidden = true;
     const form = h("form", { class: "card" },
       h("h2", {}, "Map the file's columns to fields"),
       h("dl", { class: "facts" },
         h("dt", {}, "File type"), h("dd", {}, summary.fileType || ""),
-        (summary.sheetNames || []).length > 1 ? [h("dt", {}, "Sheets"), h("dd", {}, summary.sheetNames.join(", "))] : null,
-        h("dt", {}, "Rows"), h("dd", {}, String(state.upload.rowCount ?? "")),
-        h("dt", {}, "Columns"), h("dd", {}, String(state.upload.columnCount ?? columns.length)),
-        h("dt", {}, "Duplicate emails"), h("dd", {}, String(state.upload.duplicateCount ?? 0))),
+        sheets.length > 1 && !sheetSelect ? [h("dt", {}, "Sheets"), h("dd", {}, sheets.join(", "))] : null,
+        // The upload's counts are of the first sheet.
+        firstSheet ? [
+          h("dt", {}, "Rows"), h("dd", {}, String(state.upload.rowCount ?? "")),
+          h("dt", {}, "Columns"), h("dd", {}, String(state.upload.columnCount ?? columns.length)),
+          h("dt", {}, "Duplicate emails"), h("dd", {}, String(state.upload.duplicateCount ?? 0)),
+        ] : [h("dt", {}, "Columns"), h("dd", {}, String(columns.length))]),
       errors,
+      sheetSelect ? field("Sheet", sheetSelect, { hint: "The sheet whose rows are imported." }) : null,
       h("div", { class: "grid" }, selects.map((s) => field(s.target.required ? `${s.target.label} (required)` : s.target.label, s.select))),
       groupBoxes.length ? h("fieldset", {},
         h("legend", {}, "Add the imported users to these groups"),
@@ -150,6 +180,7 @@ export async function wizard(root) {
         state.groups = new Set(groupBoxes.filter((b) => b.checked).map((b) => b.value));
         const started = await api.post("/target-users/create-mapping", {
           transactionId: state.transactionId,
+          sheetName: state.sheet || undefined,
           fieldMappings: [...state.mapping].map(([fieldName, excelColumnName]) => ({ excelColumnName, fieldName })),
           targetGroupResourceIds: [...state.groups],
         });
@@ -181,6 +212,7 @@ export async function wizard(root) {
     const importSelected = h("button", { type: "button", disabled: true }, "Import Selected");
     const errors = h("div", { "aria-live": "assertive" });
     const tid = () => encodeURIComponent(state.transactionId);
+    const shown = () => (onlyInvalid.checked ? [{ fieldName: "Status", operator: "Include", value: "Error" }] : []);
     const table = dataTable({
       caption: "Rows of the file",
       noun: "rows",
@@ -189,7 +221,7 @@ export async function wizard(root) {
       load: async (page) => {
         const answer = await api.bare("POST", `/target-users/${tid()}/search`, searchBody({
           ...page,
-          filterItems: onlyInvalid.checked ? [{ fieldName: "Status", operator: "Include", value: "Error" }] : [],
+          filterItems: shown(),
         }));
         counts.replaceChildren(
           h("div", {}, h("strong", {}, String(answer.newUserCount ?? 0)), "New"),
@@ -222,6 +254,17 @@ export async function wizard(root) {
       table.reload(1);
     });
     importSelected.addEventListener("click", () => importStep("Selected", [...table.selected]));
+    // The rows shown (all, or only the invalid ones) with their problems, to fix in the file.
+    const exportRows = async () => {
+      errors.replaceChildren();
+      try {
+        await api.download(`/target-users/${tid()}/search/export`,
+          { ...searchBody({ pageNumber: 1, pageSize: 1, orderBy: "Email", ascending: true, filterItems: shown() }), exportType: "Csv", reportAllPages: true },
+          "import-preview.csv");
+      } catch (e) {
+        errors.replaceChildren(failureNotice(e));
+      }
+    };
     const back = async () => {
       errors.replaceChildren();
       try {
@@ -238,10 +281,17 @@ export async function wizard(root) {
       errors,
       counts,
       h("div", { class: "actions-bar" },
-        h("label", { class: "choice", for: onlyInvalid.id }, onlyInvalid, "Show only invalid rows")),
+        h("label", { class: "choice", for: onlyInvalid.id }, onlyInvalid, "Show only invalid rows"),
+        can("target-users/{transactionId}/search/export|POST")
+          ? h("button", { type: "button", class: "secondary", onclick: exportRows }, "Export Rows")
+          : null),
       table.element,
       h("div", { class: "buttons" },
         h("button", { type: "button", class: "secondary", onclick: back }, "Back to Mapping"),
+        h("button", { type: "button", class: "secondary", onclick: () => importStep("OnlyNew", []),
+          title: "Create the new users; leave the existing ones as they are" }, "Import New Only"),
+        h("button", { type: "button", class: "secondary", onclick: () => importStep("OnlyUpdateExisting", []),
+          title: "Update the users that exist; create none" }, "Update Existing Only"),
         importSelected,
         h("button", { type: "button", onclick: () => importStep("All", []) }, "Import All"))));
     await table.reload(1);
