@@ -457,7 +457,7 @@ impl Store {
         .fetch_all(self.pool())
         .await?
         .iter()
-        .map(|r| cells(r))
+        .map(cells)
         .collect()
     }
 

@@ -30,7 +30,14 @@ fn plain() -> SearchSpec {
 }
 
 /// `(email, first name, last name, department)`.
-const PEOPLE: &[(&str, Option<&str>, Option<&str>, Option<&str>)] = &[
+type Person = (
+    &'static str,
+    Option<&'static str>,
+    Option<&'static str>,
+    Option<&'static str>,
+);
+
+const PEOPLE: &[Person] = &[
     (
         "John.Smith@Example.com",
         Some("John"),
