@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 
 use crate::companies::{form, post_company, reference};
 use crate::helpers::{call, expect_data, expect_envelope};
+use crate::target_users::insert_group;
 
 /// A customer of the bootstrap reseller with `users` licensed target users; its id.
 pub async fn customer(app: &TestApp, token: &str, name: &str, users: i64) -> String {
@@ -239,11 +240,6 @@ fn user<'a>(users: &'a [Value], email: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no user {email}"))
 }
 
-/// A target group of the company, made through the API; its id.
-pub async fn group(app: &TestApp, company: &str, name: &str) -> String {
-    crate::target_users::insert_group(app, company, name).await
-}
-
 async fn members(app: &TestApp, group: &str) -> Vec<String> {
     let pool = sqlx::AnyPool::connect(&app.database_url).await.expect("db");
     let rows: Vec<(String,)> = sqlx::query_as(
@@ -338,7 +334,7 @@ async fn the_documented_flow_for_a_customer() {
     assert_eq!(summary["data"].as_array().expect("rows").len(), 3);
 
     // Mapping, as the guide writes it, and its job.
-    let group = group(&app, &acme, "Imported").await;
+    let group = insert_group(&app, &acme, "Imported").await;
     let status = map(
         &app,
         &token,
@@ -1214,7 +1210,7 @@ async fn another_companys_transactions_jobs_groups_and_rows_are_not_found() {
         .as_str()
         .expect("job")
         .to_owned();
-    let group_a = group(&app, &a, "Alpha people").await;
+    let group_a = insert_group(&app, &a, "Alpha people").await;
 
     // Beta cannot see or use Alpha's transaction or job.
     for (method, path, body) in [
