@@ -1,9 +1,11 @@
 //! `latchkey admin`: operator commands that work on the database directly.
 //!
 //! They run with the operator's own access to the data directory and database, the same trust
-//! as the bootstrap, and so build their company scopes with `operator_scope`.
+//! as the bootstrap, and so build their company scopes with `operator_scope`, whose actor (the
+//! command) is what the audit log records for their changes.
 
 use clap::Subcommand;
+use latchkey_domain::audit::Actor;
 use latchkey_domain::authz::{CompanyRef, operator_scope};
 use latchkey_domain::ids::{ClientId, ResourceId};
 use latchkey_domain::ip::IpAllowList;
@@ -46,6 +48,19 @@ pub enum AdminCommand {
         #[command(subcommand)]
         command: KeysCommand,
     },
+    /// The audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum AuditCommand {
+    /// Check every company's hash chain: each record's hash must be the one its content and
+    /// the previous record's hash give, with no record missing. Names the first broken link
+    /// of each broken chain and exits non-zero when there is one.
+    Verify,
 }
 
 #[derive(Subcommand)]
@@ -151,6 +166,7 @@ pub async fn run(config: Config, command: AdminCommand) -> anyhow::Result<()> {
         AdminCommand::Client { command } => client(&store, &master, command).await,
         AdminCommand::User { command } => user(&store, &master, &config, command).await,
         AdminCommand::Keys { command } => keys(&store, &master, &config, command).await,
+        AdminCommand::Audit { command } => audit(&store, command).await,
     };
     store.close().await;
     result
@@ -188,7 +204,12 @@ async fn company(store: &Store, command: CompanyCommand) -> anyhow::Result<()> {
         industry_name: None,
         description: None,
     };
-    let company = store.create_company(&operator_scope(parent), &new).await?;
+    let company = store
+        .create_company(
+            &operator_scope(parent, Actor::admin("company create")),
+            &new,
+        )
+        .await?;
     println!(
         "{}",
         json!({"resourceId": company.resource_id.as_str(), "name": company.name, "isReseller": reseller})
@@ -227,7 +248,10 @@ async fn client(store: &Store, master: &MasterKey, command: ClientCommand) -> an
                 role_keys: vec![store.built_in_role_key(role).await?],
             };
             let (_, resource_id) = store
-                .create_client(&operator_scope(company.clone()), &new)
+                .create_client(
+                    &operator_scope(company.clone(), Actor::admin("client create")),
+                    &new,
+                )
                 .await?;
             println!(
                 "{}",
@@ -249,7 +273,10 @@ async fn client(store: &Store, master: &MasterKey, command: ClientCommand) -> an
         ClientCommand::Delete { client_id } => {
             let (resource_id, company) = find_client(store, &client_id).await?;
             store
-                .delete_client(&operator_scope(company), &resource_id)
+                .delete_client(
+                    &operator_scope(company, Actor::admin("client delete")),
+                    &resource_id,
+                )
                 .await?;
             println!("deleted client {client_id}");
             Ok(())
@@ -267,7 +294,11 @@ async fn find_client(store: &Store, client_id: &str) -> anyhow::Result<(Resource
 async fn set_status(store: &Store, client_id: &str, status: i64) -> anyhow::Result<()> {
     let (resource_id, company) = find_client(store, client_id).await?;
     store
-        .set_client_status(&operator_scope(company), &resource_id, status)
+        .set_client_status(
+            &operator_scope(company, Actor::admin("client status")),
+            &resource_id,
+            status,
+        )
         .await?;
     println!(
         "client {client_id} is now {}",
@@ -310,7 +341,7 @@ async fn user(
             } else {
                 role
             };
-            let scope = operator_scope(company.clone());
+            let scope = operator_scope(company.clone(), Actor::admin("user create"));
             let available = store.available_roles(&scope).await?;
             let mut roles: Vec<&AvailableRole> = Vec::new();
             for want in &wanted {
@@ -345,7 +376,7 @@ async fn user(
             let (key, resource_id) = store.create_user(&scope, &new).await?;
             let token = OneTimeToken::generate();
             let expires_at = store
-                .issue_password_token(key, &token.digest(&hasher), TokenPurpose::Create)
+                .issue_password_token(&scope, key, &token.digest(&hasher), TokenPurpose::Create)
                 .await?;
             println!(
                 "{}",
@@ -372,8 +403,9 @@ async fn user(
                 TokenPurpose::Create
             };
             let token = OneTimeToken::generate();
+            let scope = operator_scope(user.company.clone(), Actor::admin("user password-link"));
             let expires_at = store
-                .issue_password_token(user.key, &token.digest(&hasher), purpose)
+                .issue_password_token(&scope, user.key, &token.digest(&hasher), purpose)
                 .await?;
             println!(
                 "{}",
@@ -400,7 +432,13 @@ async fn keys(
     match command {
         KeysCommand::Rotate { algorithm } => {
             let algorithm = key_algorithm(algorithm, config)?;
-            let kid = ring::rotate(store, &master.sealer(), algorithm).await?;
+            let kid = ring::rotate(
+                store,
+                &master.sealer(),
+                algorithm,
+                Actor::admin("keys rotate"),
+            )
+            .await?;
             println!("{}", json!({"kid": kid, "algorithm": algorithm.as_str()}));
             Ok(())
         }
@@ -430,7 +468,14 @@ async fn keys(
         }
         KeysCommand::Revoke { kid, algorithm } => {
             let algorithm = key_algorithm(algorithm, config)?;
-            let replaced_by = ring::revoke(store, &master.sealer(), &kid, algorithm).await?;
+            let replaced_by = ring::revoke(
+                store,
+                &master.sealer(),
+                &kid,
+                algorithm,
+                Actor::admin("keys revoke"),
+            )
+            .await?;
             println!(
                 "{}",
                 json!({
@@ -456,5 +501,40 @@ fn key_algorithm(given: Option<String>, config: &Config) -> anyhow::Result<Algor
         Some(a) => Algorithm::parse(&a)
             .ok_or_else(|| anyhow::anyhow!("--algorithm must be ES256, RS256 or EdDSA")),
         None => Ok(config.signing_algorithm),
+    }
+}
+
+async fn audit(store: &Store, command: AuditCommand) -> anyhow::Result<()> {
+    match command {
+        AuditCommand::Verify => {
+            let report = store.verify_audit_chains().await?;
+            for broken in &report.broken {
+                println!(
+                    "{}",
+                    json!({
+                        "companyId": broken.company_id,
+                        "brokenAt": broken.resource_id,
+                        "sequence": broken.seq,
+                        "reason": broken.reason,
+                    })
+                );
+            }
+            println!(
+                "{}",
+                json!({
+                    "companies": report.companies,
+                    "records": report.records,
+                    "brokenChains": report.broken.len(),
+                    "intact": report.broken.is_empty(),
+                })
+            );
+            anyhow::ensure!(
+                report.broken.is_empty(),
+                "{} of {} audit chains are broken",
+                report.broken.len(),
+                report.companies
+            );
+            Ok(())
+        }
     }
 }

@@ -5,6 +5,7 @@
 //! checks against the caller, so a store function that takes one cannot be called for a
 //! company the caller does not manage.
 
+use crate::audit::{Actor, ActorKind};
 use crate::ids::{ClientId, ResourceId};
 use crate::permission::PermissionSet;
 
@@ -71,6 +72,8 @@ pub struct Caller {
     /// The caller may act on every company (the platform).
     root_access: bool,
     permissions: PermissionSet,
+    /// The principal as the audit log records it, with where the request came from.
+    actor: Actor,
 }
 
 /// Why a call was refused.
@@ -87,12 +90,18 @@ impl Caller {
     /// there. Only the authentication step (the client view and console sign-in) calls this.
     pub fn authenticated(
         principal: Principal,
+        name: &str,
         company: CompanyRef,
         reseller_access: bool,
         root_access: bool,
         permissions: PermissionSet,
     ) -> Self {
+        let actor = match &principal {
+            Principal::Client { key, .. } => Actor::new(ActorKind::Client, *key, name),
+            Principal::User { key, .. } => Actor::new(ActorKind::User, *key, name),
+        };
         Self {
+            actor,
             principal,
             company,
             reseller_access,
@@ -103,6 +112,17 @@ impl Caller {
 
     pub fn principal(&self) -> &Principal {
         &self.principal
+    }
+
+    /// The caller as seen on one request: from `ip`, with `user_agent`. The authorization step
+    /// sets it, so every scope handed out records where the change came from.
+    pub fn from_origin(mut self, ip: Option<String>, user_agent: Option<String>) -> Self {
+        self.actor = self.actor.from_origin(ip, user_agent);
+        self
+    }
+
+    pub fn actor(&self) -> &Actor {
+        &self.actor
     }
 
     pub fn company(&self) -> &CompanyRef {
@@ -133,6 +153,7 @@ impl Caller {
     pub fn own_scope(&self) -> CompanyScope {
         CompanyScope {
             company: self.company.clone(),
+            actor: self.actor.clone(),
         }
     }
 
@@ -142,7 +163,10 @@ impl Caller {
         let allowed = target.id == self.company.id
             || ((self.reseller_access || self.root_access) && self.company.contains(&target));
         if allowed {
-            Ok(CompanyScope { company: target })
+            Ok(CompanyScope {
+                company: target,
+                actor: self.actor.clone(),
+            })
         } else {
             Err(Denied::CompanyNotManaged(target.resource_id))
         }
@@ -171,13 +195,29 @@ impl Caller {
     }
 }
 
-/// Proof that the caller may act on one company.
+/// Proof that the caller may act on one company, and who the caller is: the store records it
+/// with every change made in the scope.
 #[derive(Debug, Clone)]
 pub struct CompanyScope {
     company: CompanyRef,
+    actor: Actor,
 }
 
 impl CompanyScope {
+    /// Who acts in this scope.
+    pub fn actor(&self) -> &Actor {
+        &self.actor
+    }
+
+    /// The same actor acting on another company it has already been found to reach (a
+    /// company it just created, or one of a batch it was checked for).
+    pub fn on(&self, company: CompanyRef) -> CompanyScope {
+        CompanyScope {
+            company,
+            actor: self.actor.clone(),
+        }
+    }
+
     pub fn company(&self) -> &CompanyRef {
         &self.company
     }
@@ -226,16 +266,26 @@ impl Reach {
 
 /// A scope for trusted, offline work: the first-start bootstrap and `latchkey admin` commands,
 /// which run with the operator's own access to the database. No request handler calls this;
-/// `grep operator_scope` lists every use.
-pub fn operator_scope(company: CompanyRef) -> CompanyScope {
-    CompanyScope { company }
+/// `grep operator_scope` lists every use. `actor` is the command (or the server's first start).
+pub fn operator_scope(company: CompanyRef, actor: Actor) -> CompanyScope {
+    CompanyScope { company, actor }
 }
 
 /// A scope for a job: work a caller queued runs later in the background, without the caller,
 /// on the company the caller's scope named when it queued the job (the job's row records it).
 /// Only the job runner calls this; `grep job_scope` lists every use.
-pub fn job_scope(company: CompanyRef) -> CompanyScope {
-    CompanyScope { company }
+pub fn job_scope(company: CompanyRef, job: &str) -> CompanyScope {
+    CompanyScope {
+        company,
+        actor: Actor::system(&format!("Job {job}")),
+    }
+}
+
+/// A scope for what happens to a system user before they are a caller: signing in (or failing
+/// to) and setting a password through an emailed link. The user acts on their own company.
+/// `grep self_scope` lists every use.
+pub fn self_scope(company: CompanyRef, actor: Actor) -> CompanyScope {
+    CompanyScope { company, actor }
 }
 
 #[cfg(test)]
@@ -262,6 +312,7 @@ mod tests {
             reseller_access: reseller,
             root_access: false,
             permissions: PermissionSet::default(),
+            actor: Actor::system("test"),
         }
     }
 

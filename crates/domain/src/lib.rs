@@ -1,6 +1,7 @@
 //! The rules of Latchkey, free of HTTP and SQL.
 //!
 //! A tour:
+//! - [`audit`]: who acts, what an audit record holds, redaction and the hash chain.
 //! - [`ids`]: resource ids and client ids, validated at the edge.
 //! - [`secret`]: client secrets — generated with 256 bits of entropy, stored as a keyed
 //!   SHA-256 digest, compared in constant time.
@@ -14,6 +15,7 @@
 //! - [`authz`]: the caller, and the [`authz::CompanyScope`] that only the authorization check can
 //!   build; store functions on tenant data require one, so a handler cannot skip the check.
 
+pub mod audit;
 pub mod authz;
 pub mod ids;
 pub mod ip;

@@ -9,6 +9,7 @@
 //! - [`system_users`]: system users ("People"), their roles and passwords.
 //! - [`system_info`]: the server's version, and the licence and profile of a company.
 //! - [`target_groups`]: target groups, their members and counts; [`tags`]: company tags.
+//! - [`audit_logs`]: the audit log's records.
 //! - [`jobs`] and [`target_user_import`]: background jobs, and the spreadsheet import that
 //!   runs as jobs.
 //! - [`target_users`] and [`custom_fields`]: the people simulations are for, and the fields a
@@ -17,6 +18,7 @@
 //! Field names follow the contract (camelCase on `/api`, snake_case in OAuth bodies); the
 //! structs are the single place where that spelling is decided.
 
+pub mod audit_logs;
 pub mod available_for;
 pub mod clients;
 pub mod companies;

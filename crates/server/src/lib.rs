@@ -180,6 +180,7 @@ impl Application {
             catalog,
             openapi,
             jobs: jobs::Jobs::new(),
+            token_refusals: Default::default(),
         });
         let router = router(table, state.clone());
         Ok(Self {
@@ -381,6 +382,16 @@ async fn watch_for_changes(state: AppState) {
                 .await
             {
                 tracing::warn!(error = %e, "purging ended console sessions failed");
+            }
+            // Refused-token minutes older than an hour can no longer be recorded twice.
+            let minute = latchkey_domain::time::now_secs().div_euclid(60);
+            state
+                .token_refusals
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .retain(|_, last| *last >= minute - 1);
+            if let Err(e) = state.store.purge_token_refusals(minute - 60).await {
+                tracing::warn!(error = %e, "purging refused-token minutes failed");
             }
             if let Err(e) = state.store.refresh_statistics().await {
                 tracing::warn!(error = %e, "refreshing the planner's statistics failed");

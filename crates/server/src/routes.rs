@@ -155,12 +155,12 @@ fn operations(paths: &Paths) -> Vec<(String, Method, Operation)> {
 pub fn table() -> Vec<ApiRoute> {
     use api::system_info;
     use api::system_users as users;
+    use api::{audit_logs, tags, target_groups};
     use api::{
         available_for, clients, companies, company_groups as groups, custom_fields, permissions,
         roles, target_users,
     };
     use api::{jobs, target_group_upload as group_upload, target_user_import as import};
-    use api::{tags, target_groups};
     let mut table = vec![
         ApiRoute::new(Tier::Company, routes!(companies::my)),
         ApiRoute::new(Tier::Reseller, routes!(companies::search)),
@@ -173,6 +173,9 @@ pub fn table() -> Vec<ApiRoute> {
         ApiRoute::new(Tier::Reseller, routes!(companies::bulk_delete)),
         ApiRoute::new(Tier::Company, routes!(companies::license_check)),
         ApiRoute::new(Tier::Company, routes!(companies::logo)).no_tool(),
+        ApiRoute::new(Tier::Company, routes!(audit_logs::list)),
+        ApiRoute::new(Tier::Company, routes!(audit_logs::search)),
+        ApiRoute::new(Tier::Company, routes!(audit_logs::export)),
         ApiRoute::new(Tier::Company, routes!(clients::generate)),
         ApiRoute::new(Tier::Company, routes!(clients::create)),
         ApiRoute::new(Tier::Company, routes!(clients::get)),

@@ -47,6 +47,9 @@ pub struct Inner {
     pub metrics: PrometheusHandle,
     /// The OpenAPI document, serialized.
     pub openapi: axum::body::Bytes,
+    /// The Unix minute this server last recorded a refused token request of each client (by
+    /// key): the audit log gets one such record per client and minute.
+    pub token_refusals: std::sync::Mutex<std::collections::HashMap<i64, i64>>,
     /// The background job runner's identity and bell.
     pub jobs: crate::jobs::Jobs,
 }

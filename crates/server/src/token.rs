@@ -11,6 +11,7 @@
 
 use std::borrow::Cow;
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, State};
@@ -23,6 +24,7 @@ use latchkey_proto::oauth::{OAuthError, OAuthErrorCode};
 use latchkey_proto::{ResultStatus, ServiceResult};
 
 use crate::auth::client_ip::client_ip;
+use crate::auth::registry::ClientEntry;
 use crate::state::AppState;
 
 const SCOPE: &str = "api1";
@@ -39,12 +41,60 @@ pub async fn token(
             metrics::counter!("latchkey_tokens_issued_total").increment(1);
             response
         }
-        Err(e) => {
+        Err(mut e) => {
             if matches!(e.error, OAuthErrorCode::InvalidClient) {
                 metrics::counter!("latchkey_token_auth_failures_total").increment(1);
             }
+            if let Some((entry, reason)) = e.refused.take() {
+                record_refusal(&state, &entry, reason, ip, &headers).await;
+            }
             e.into_response()
         }
+    }
+}
+
+/// Records a refused token request of a known client in its company's audit log, at most once
+/// per client and minute: this server remembers the minute it last recorded for each client
+/// (so an attack costs no database write after the first), and the store's row for the
+/// minute keeps other replicas from recording it again.
+async fn record_refusal(
+    state: &AppState,
+    entry: &ClientEntry,
+    reason: &str,
+    ip: std::net::IpAddr,
+    headers: &HeaderMap,
+) {
+    let minute = now_secs().div_euclid(60);
+    {
+        let mut last = state
+            .token_refusals
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if last.get(&entry.key) == Some(&minute) {
+            return;
+        }
+        last.insert(entry.key, minute);
+    }
+    let scope = entry
+        .caller
+        .clone()
+        .from_origin(
+            Some(ip.to_string()),
+            crate::auth::bearer::user_agent(headers),
+        )
+        .own_scope();
+    if let Err(e) = state
+        .store
+        .record_token_refusal(
+            &scope,
+            entry.key,
+            entry.resource_id.as_str(),
+            minute,
+            reason,
+        )
+        .await
+    {
+        tracing::warn!(error = %e, "recording a refused token request failed");
     }
 }
 
@@ -55,6 +105,9 @@ struct TokenError {
     description: Cow<'static, str>,
     basic_challenge: bool,
     retry_after: Option<u64>,
+    /// The known client whose request was refused, and why: a security event for the audit
+    /// log.
+    refused: Option<(Arc<ClientEntry>, &'static str)>,
 }
 
 impl TokenError {
@@ -65,7 +118,13 @@ impl TokenError {
             description: description.into(),
             basic_challenge: false,
             retry_after: None,
+            refused: None,
         }
+    }
+
+    fn of_client(mut self, entry: &Arc<ClientEntry>, reason: &'static str) -> Self {
+        self.refused = Some((entry.clone(), reason));
+        self
     }
 
     fn bad_credentials(via_basic: bool) -> Self {
@@ -236,18 +295,22 @@ fn issue(
         .verify(&presented, entry.as_ref().map(|e| &e.secret_digest));
     let entry = match entry {
         Some(entry) if authenticated => entry,
-        _ => {
+        known => {
+            let refused = |e: TokenError| match &known {
+                Some(entry) => e.of_client(entry, "wrong client secret"),
+                None => e,
+            };
             if let Err(wait) = state.token_failures.record_failure(&ip) {
-                return Err(TokenError::too_many(wait));
+                return Err(refused(TokenError::too_many(wait)));
             }
-            return Err(TokenError::bad_credentials(via_basic));
+            return Err(refused(TokenError::bad_credentials(via_basic)));
         }
     };
     if !entry.active {
-        return Err(TokenError::new(
-            OAuthErrorCode::InvalidClient,
-            "The client is inactive",
-        ));
+        return Err(
+            TokenError::new(OAuthErrorCode::InvalidClient, "The client is inactive")
+                .of_client(&entry, "the client is inactive"),
+        );
     }
     if let Some(allowed) = &entry.allowed_ips
         && !allowed.contains(ip)
@@ -255,7 +318,8 @@ fn issue(
         return Err(TokenError::new(
             OAuthErrorCode::UnauthorizedClient,
             format!("Token requests from {ip} are not allowed for this client"),
-        ));
+        )
+        .of_client(&entry, "the address is not on the client's allow-list"));
     }
     if grant_type != "client_credentials" {
         return Err(TokenError::new(

@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 
+use latchkey_domain::audit::{Entry, Operation};
 use latchkey_domain::authz::{CompanyRef, CompanyScope};
 use latchkey_domain::ids::{ClientId, ResourceId};
 use latchkey_domain::role::BuiltInRole;
@@ -52,6 +53,7 @@ pub struct RoleGrant {
 pub struct ClientAuthRow {
     pub key: i64,
     pub resource_id: ResourceId,
+    pub name: String,
     pub client_id: ClientId,
     pub secret_digest: SecretDigest,
     pub status_id: i64,
@@ -67,7 +69,7 @@ pub struct ClientAuthRow {
 }
 
 const AUTH_SELECT: &str = "SELECT a.id AS client_key, a.resource_id AS client_resource_id, \
-    a.client_id, a.secret_digest, a.status_id, a.has_ip_restriction, a.allowed_ips, \
+    a.name AS client_name, a.client_id, a.secret_digest, a.status_id, a.has_ip_restriction, a.allowed_ips, \
     c.id, c.resource_id, c.name, c.path, c.is_reseller, c.is_root, \
     c.industry_name, c.logo_url, p.resource_id AS parent_resource_id, p.name AS parent_name \
     FROM api_clients a JOIN companies c ON c.id = a.company_id \
@@ -79,6 +81,7 @@ fn auth_row(row: &AnyRow) -> Result<ClientAuthRow, StoreError> {
     Ok(ClientAuthRow {
         key: row.try_get("client_key")?,
         resource_id: ResourceId::from_stored(row.try_get("client_resource_id")?),
+        name: row.try_get("client_name")?,
         client_id: ClientId::from_stored(row.try_get("client_id")?),
         secret_digest: SecretDigest::from_bytes(&digest)
             .ok_or_else(|| StoreError::Corrupt("client secret digest is not 32 bytes".into()))?,
@@ -103,8 +106,18 @@ impl Store {
         scope: &CompanyScope,
         new: &NewClient,
     ) -> Result<(i64, ResourceId), StoreError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write(scope).await?;
         let created = insert_client(&mut tx, scope.company_id(), new).await?;
+        let state = client_state(&mut tx, created.0).await?;
+        tx.record(
+            Entry::new(
+                "Client",
+                created.1.as_str(),
+                Operation::Create,
+                format!("Client '{}' created", new.name),
+            )
+            .new_state(state),
+        );
         bump(&mut *tx, CLIENTS_REVISION).await?;
         tx.commit().await?;
         Ok(created)
@@ -117,20 +130,26 @@ impl Store {
         client: &ResourceId,
         status_id: i64,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool().begin().await?;
-        let done = sqlx::query(
-            "UPDATE api_clients SET status_id = $1, update_time = $2 \
-             WHERE resource_id = $3 AND company_id = $4",
-        )
-        .bind(status_id)
-        .bind(now_millis())
-        .bind(client.as_str())
-        .bind(scope.company_id())
-        .execute(&mut *tx)
-        .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
+        let mut tx = self.write(scope).await?;
+        let key = client_key(&mut tx, scope, client).await?;
+        let old = client_state(&mut tx, key).await?;
+        sqlx::query("UPDATE api_clients SET status_id = $1, update_time = $2 WHERE id = $3")
+            .bind(status_id)
+            .bind(now_millis())
+            .bind(key)
+            .execute(&mut *tx)
+            .await?;
+        let new = client_state(&mut tx, key).await?;
+        tx.record(
+            Entry::new(
+                "Client",
+                client.as_str(),
+                Operation::Update,
+                format!("Client status set to {status_id}"),
+            )
+            .old(old)
+            .new_state(new),
+        );
         bump(&mut *tx, CLIENTS_REVISION).await?;
         tx.commit().await?;
         Ok(())
@@ -143,16 +162,22 @@ impl Store {
         scope: &CompanyScope,
         client: &ResourceId,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool().begin().await?;
-        let done =
-            sqlx::query("DELETE FROM api_clients WHERE resource_id = $1 AND company_id = $2")
-                .bind(client.as_str())
-                .bind(scope.company_id())
-                .execute(&mut *tx)
-                .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
+        let mut tx = self.write(scope).await?;
+        let key = client_key(&mut tx, scope, client).await?;
+        let old = client_state(&mut tx, key).await?;
+        sqlx::query("DELETE FROM api_clients WHERE id = $1")
+            .bind(key)
+            .execute(&mut *tx)
+            .await?;
+        tx.record(
+            Entry::new(
+                "Client",
+                client.as_str(),
+                Operation::Delete,
+                "Client deleted",
+            )
+            .old(old),
+        );
         bump(&mut *tx, CLIENTS_REVISION).await?;
         tx.commit().await?;
         Ok(())
@@ -246,6 +271,53 @@ impl Store {
         }
         Ok(grants)
     }
+}
+
+/// The key of the scope company's client `client`.
+async fn client_key(
+    conn: &mut AnyConnection,
+    scope: &CompanyScope,
+    client: &ResourceId,
+) -> Result<i64, StoreError> {
+    let row = sqlx::query("SELECT id FROM api_clients WHERE resource_id = $1 AND company_id = $2")
+        .bind(client.as_str())
+        .bind(scope.company_id())
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    Ok(row.try_get("id")?)
+}
+
+/// A client as its audit records show it: every setting, never the secret's digest.
+async fn client_state(conn: &mut AnyConnection, key: i64) -> Result<serde_json::Value, StoreError> {
+    let row = sqlx::query(
+        "SELECT resource_id, name, client_id, status_id, has_ip_restriction, allowed_ips \
+         FROM api_clients WHERE id = $1",
+    )
+    .bind(key)
+    .fetch_one(&mut *conn)
+    .await?;
+    let roles = sqlx::query(
+        "SELECT r.resource_id FROM api_client_roles cr JOIN roles r ON r.id = cr.role_id \
+         WHERE cr.client_id = $1 ORDER BY r.id",
+    )
+    .bind(key)
+    .fetch_all(&mut *conn)
+    .await?
+    .iter()
+    .map(|r| r.try_get::<String, _>("resource_id"))
+    .collect::<Result<Vec<_>, _>>()?;
+    let ips: String = row.try_get("allowed_ips")?;
+    Ok(serde_json::json!({
+        "resourceId": row.try_get::<String, _>("resource_id")?,
+        "name": row.try_get::<String, _>("name")?,
+        "clientId": row.try_get::<String, _>("client_id")?,
+        "statusId": row.try_get::<i64, _>("status_id")?,
+        "hasIpAddressRestriction": flag(row.try_get("has_ip_restriction")?),
+        "allowedIpAddresses": serde_json::from_str::<serde_json::Value>(&ips)
+            .map_err(|e| StoreError::Corrupt(format!("allowed_ips: {e}")))?,
+        "roleResourceIdList": roles,
+    }))
 }
 
 /// Inserts a client and its roles, inside the caller's transaction.
@@ -404,15 +476,9 @@ impl Store {
     ) -> Result<(), StoreError> {
         let ips = serde_json::to_string(&changes.allowed_ips)
             .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let mut tx = self.pool().begin().await?;
-        let row =
-            sqlx::query("SELECT id FROM api_clients WHERE resource_id = $1 AND company_id = $2")
-                .bind(client.as_str())
-                .bind(scope.company_id())
-                .fetch_optional(&mut *tx)
-                .await?
-                .ok_or(StoreError::NotFound)?;
-        let key: i64 = row.try_get("id")?;
+        let mut tx = self.write(scope).await?;
+        let key = client_key(&mut tx, scope, client).await?;
+        let old = client_state(&mut tx, key).await?;
         sqlx::query(
             "UPDATE api_clients SET name = $1, client_id = $2, status_id = $3, has_ip_restriction = $4, \
              allowed_ips = $5, update_time = $6 WHERE id = $7",
@@ -445,6 +511,22 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
+        let new = client_state(&mut tx, key).await?;
+        let rotated = if changes.secret_digest.is_some() {
+            ", secret rotated"
+        } else {
+            ""
+        };
+        tx.record(
+            Entry::new(
+                "Client",
+                client.as_str(),
+                Operation::Update,
+                format!("Client '{}' updated{rotated}", changes.name),
+            )
+            .old(old)
+            .new_state(new),
+        );
         bump(&mut *tx, CLIENTS_REVISION).await?;
         tx.commit().await?;
         Ok(())

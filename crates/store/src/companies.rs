@@ -1,5 +1,6 @@
 //! Companies and the tree they form.
 
+use latchkey_domain::audit::{Entry, Operation};
 use latchkey_domain::authz::{CompanyRef, CompanyScope, Reach};
 use latchkey_domain::ids::ResourceId;
 use latchkey_domain::time::{month_start_millis, now_millis};
@@ -76,7 +77,7 @@ impl Store {
         parent: &CompanyScope,
         new: &NewCompany,
     ) -> Result<CompanyRef, StoreError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write(parent).await?;
         let company = insert_company(
             &mut tx,
             Some(parent.company()),
@@ -87,6 +88,19 @@ impl Store {
             new.description.as_deref(),
         )
         .await?;
+        tx.record(
+            Entry::new(
+                "Company",
+                company.resource_id.as_str(),
+                Operation::Create,
+                format!("Company '{}' created", new.name),
+            )
+            .new_state(serde_json::json!({
+                "name": new.name,
+                "isReseller": new.is_reseller,
+                "description": new.description,
+            })),
+        );
         tx.commit().await?;
         Ok(company)
     }
@@ -342,7 +356,7 @@ impl Store {
         parent: &CompanyScope,
         d: &CompanyDetails,
     ) -> Result<CompanyRef, StoreError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write(parent).await?;
         let company = insert_company(
             &mut tx,
             Some(parent.company()),
@@ -354,6 +368,15 @@ impl Store {
         )
         .await?;
         write_details(&mut tx, company.id, d).await?;
+        tx.record(
+            Entry::new(
+                "Company",
+                company.resource_id.as_str(),
+                Operation::Create,
+                format!("Company '{}' created", d.name),
+            )
+            .new_state(details_state(d)),
+        );
         tx.commit().await?;
         Ok(company)
     }
@@ -364,7 +387,17 @@ impl Store {
         scope: &CompanyScope,
         d: &CompanyDetails,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write(scope).await?;
+        tx.record(
+            Entry::new(
+                "Company",
+                scope.company().resource_id.as_str(),
+                Operation::Update,
+                format!("Company '{}' updated", d.name),
+            )
+            .old(serde_json::json!({"name": scope.company().name}))
+            .new_state(details_state(d)),
+        );
         sqlx::query(
             "UPDATE companies SET name = $1, description = $2, is_reseller = $3 WHERE id = $4",
         )
@@ -398,9 +431,27 @@ impl Store {
             .filter(|s| seen.insert(s.company_id()))
             .collect();
         ordered.sort_by_key(|s| std::cmp::Reverse(s.company().path.len()));
-        let mut tx = self.pool().begin().await?;
+        let Some(first) = ordered.first() else {
+            return Ok(());
+        };
+        let mut tx = self.write(first).await?;
         for scope in ordered {
-            delete_one_company(&mut tx, scope.company()).await?;
+            let parent = delete_one_company(&mut tx, scope.company()).await?;
+            // The deleted company's own log has no reader any more: its parent's records it.
+            let entry = Entry::new(
+                "Company",
+                scope.company().resource_id.as_str(),
+                Operation::Delete,
+                format!("Company '{}' deleted", scope.company().name),
+            )
+            .old(serde_json::json!({
+                "name": scope.company().name,
+                "isReseller": scope.company().is_reseller,
+            }));
+            match parent {
+                Some(parent) => tx.record_for(parent, entry),
+                None => tx.record(entry),
+            }
         }
         bump(&mut *tx, CLIENTS_REVISION).await?;
         tx.commit().await?;
@@ -752,10 +803,16 @@ mod count_tests;
 
 /// Deletes one company and what belongs to it, within the caller's transaction. Refused while it
 /// has child companies or while others hold roles it shared.
+/// Answers the company's parent.
 async fn delete_one_company(
     conn: &mut AnyConnection,
     company: &CompanyRef,
-) -> Result<(), StoreError> {
+) -> Result<Option<i64>, StoreError> {
+    let parent: Option<i64> = sqlx::query("SELECT parent_id FROM companies WHERE id = $1")
+        .bind(company.id)
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get("parent_id")?;
     let children: i64 = sqlx::query("SELECT COUNT(*) AS n FROM companies WHERE parent_id = $1")
         .bind(company.id)
         .fetch_one(&mut *conn)
@@ -804,7 +861,31 @@ async fn delete_one_company(
         .bind(company.id)
         .execute(&mut *conn)
         .await?;
-    Ok(())
+    Ok(parent)
+}
+
+/// A company's details as its audit records show them.
+fn details_state(d: &CompanyDetails) -> serde_json::Value {
+    serde_json::json!({
+        "name": d.name,
+        "isReseller": d.is_reseller,
+        "description": d.description,
+        "address": d.address,
+        "websiteUrl": d.website_url,
+        "industryResourceId": d.industry,
+        "countryResourceId": d.country,
+        "licenseTypeResourceId": d.license_type,
+        "licensePeriodTypeResourceId": d.license_period_type,
+        "numberOfUsers": d.number_of_users,
+        "isNumberOfUsersLimited": d.is_number_of_users_limited,
+        "licenseStartDate": d.license_start_date,
+        "licenseEndDate": d.license_end_date,
+        "timeZoneId": d.time_zone_id,
+        "statusId": d.status_id,
+        "licenseModules": d.license_modules,
+        "tags": d.tags,
+        "logoChanged": d.logo.is_some(),
+    })
 }
 
 async fn write_details(

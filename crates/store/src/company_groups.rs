@@ -1,6 +1,7 @@
 //! Company groups: a reseller's named sets of the companies it manages. Roles (and, later,
 //! other settings) shared with a group reach every member.
 
+use latchkey_domain::audit::{Entry, Operation};
 use latchkey_domain::authz::{CompanyRef, CompanyScope, Reach};
 use latchkey_domain::ids::ResourceId;
 use latchkey_domain::time::now_millis;
@@ -88,6 +89,13 @@ fn group_row(r: &AnyRow) -> Result<GroupRow, StoreError> {
     })
 }
 
+fn member_ids(companies: &[CompanyScope]) -> Vec<&str> {
+    companies
+        .iter()
+        .map(|c| c.company().resource_id.as_str())
+        .collect()
+}
+
 impl Store {
     pub async fn create_group(
         &self,
@@ -97,7 +105,7 @@ impl Store {
     ) -> Result<ResourceId, StoreError> {
         let id = ResourceId::generate();
         let now = now_millis();
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write(owner).await?;
         let key: i64 = sqlx::query(
             "INSERT INTO company_groups (resource_id, owner_company_id, name, create_time) VALUES ($1, $2, $3, $4) RETURNING id",
         )
@@ -116,6 +124,18 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
+        tx.record(
+            Entry::new(
+                "CompanyGroup",
+                id.as_str(),
+                Operation::Create,
+                format!("Company group '{name}' created"),
+            )
+            .new_state(serde_json::json!({
+                "name": name,
+                "companyResourceIdArray": member_ids(members),
+            })),
+        );
         tx.commit().await?;
         Ok(id)
     }
@@ -154,12 +174,31 @@ impl Store {
             .collect()
     }
 
-    pub async fn rename_group(&self, group: &GroupRow, name: &str) -> Result<(), StoreError> {
-        sqlx::query("UPDATE company_groups SET name = $1 WHERE id = $2")
+    /// Renames a group of the scope's company.
+    pub async fn rename_group(
+        &self,
+        owner: &CompanyScope,
+        group: &GroupRow,
+        name: &str,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.write(owner).await?;
+        sqlx::query("UPDATE company_groups SET name = $1 WHERE id = $2 AND owner_company_id = $3")
             .bind(name)
             .bind(group.key)
-            .execute(self.pool())
+            .bind(owner.company_id())
+            .execute(&mut *tx)
             .await?;
+        tx.record(
+            Entry::new(
+                "CompanyGroup",
+                group.resource_id.as_str(),
+                Operation::Update,
+                format!("Company group '{}' renamed to '{name}'", group.name),
+            )
+            .old(serde_json::json!({"name": group.name}))
+            .new_state(serde_json::json!({"name": name})),
+        );
+        tx.commit().await?;
         Ok(())
     }
 
@@ -167,11 +206,25 @@ impl Store {
     /// roles a company's clients may hold, so live clients are refreshed.
     pub async fn add_group_members(
         &self,
+        owner: &CompanyScope,
         group: &GroupRow,
         companies: &[CompanyScope],
     ) -> Result<(), StoreError> {
         let now = now_millis();
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write(owner).await?;
+        tx.record(
+            Entry::new(
+                "CompanyGroup",
+                group.resource_id.as_str(),
+                Operation::Update,
+                format!(
+                    "{} companies added to company group '{}'",
+                    companies.len(),
+                    group.name
+                ),
+            )
+            .new_state(serde_json::json!({"addedCompanyResourceIds": member_ids(companies)})),
+        );
         for company in companies {
             sqlx::query(
                 "INSERT INTO company_group_members (group_id, company_id, added_time) VALUES ($1, $2, $3) \
@@ -190,10 +243,24 @@ impl Store {
 
     pub async fn remove_group_members(
         &self,
+        owner: &CompanyScope,
         group: &GroupRow,
         companies: &[CompanyScope],
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write(owner).await?;
+        tx.record(
+            Entry::new(
+                "CompanyGroup",
+                group.resource_id.as_str(),
+                Operation::Update,
+                format!(
+                    "{} companies removed from company group '{}'",
+                    companies.len(),
+                    group.name
+                ),
+            )
+            .old(serde_json::json!({"removedCompanyResourceIds": member_ids(companies)})),
+        );
         for company in companies {
             sqlx::query(
                 "DELETE FROM company_group_members WHERE group_id = $1 AND company_id = $2",
@@ -208,8 +275,26 @@ impl Store {
         Ok(())
     }
 
-    pub async fn delete_groups(&self, groups: &[GroupRow]) -> Result<(), StoreError> {
-        let mut tx = self.pool().begin().await?;
+    /// Deletes groups the scope's actor was found to reach; each deletion is recorded in the
+    /// log of the group's owner.
+    pub async fn delete_groups(
+        &self,
+        by: &CompanyScope,
+        groups: &[GroupRow],
+    ) -> Result<(), StoreError> {
+        let mut tx = self.write(by).await?;
+        for g in groups {
+            tx.record_for(
+                g.owner.id,
+                Entry::new(
+                    "CompanyGroup",
+                    g.resource_id.as_str(),
+                    Operation::Delete,
+                    format!("Company group '{}' deleted", g.name),
+                )
+                .old(serde_json::json!({"name": g.name, "companyCount": g.company_count})),
+            );
+        }
         for group in groups.iter().map(|g| g.key) {
             sqlx::query("DELETE FROM role_availability WHERE target_type = 'CompanyGroup' AND target_id = $1")
                 .bind(group)

@@ -10,6 +10,7 @@
 //! fields (new items created, known ones updated, the others deleted with their values), in one
 //! transaction.
 
+use latchkey_domain::audit::{Entry, Operation};
 use latchkey_domain::authz::CompanyScope;
 use latchkey_domain::ids::ResourceId;
 use latchkey_domain::target_user::{FieldDataType, FieldOwner};
@@ -164,8 +165,17 @@ impl Store {
         scope: &CompanyScope,
         spec: &FieldSpec,
     ) -> Result<ResourceId, StoreError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write(scope).await?;
         let id = insert_field(&mut tx, scope.company_id(), spec, now_millis()).await?;
+        tx.record(
+            Entry::new(
+                "CustomField",
+                id.as_str(),
+                Operation::Create,
+                format!("Custom field '{}' created", spec.name),
+            )
+            .new_state(spec_state(spec)),
+        );
         tx.commit().await?;
         Ok(id)
     }
@@ -174,11 +184,22 @@ impl Store {
     /// not convert.
     pub async fn update_custom_field(
         &self,
+        scope: &CompanyScope,
         field: &CustomFieldRow,
         spec: &FieldSpec,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write(scope).await?;
         update_field(&mut tx, field, spec, now_millis()).await?;
+        tx.record(
+            Entry::new(
+                "CustomField",
+                field.resource_id.as_str(),
+                Operation::Update,
+                format!("Custom field '{}' updated", spec.name),
+            )
+            .old(row_state(field))
+            .new_state(spec_state(spec)),
+        );
         tx.commit().await?;
         Ok(())
     }
@@ -203,9 +224,11 @@ impl Store {
             .iter()
             .filter_map(|(f, _)| f.as_ref().map(|f| f.key))
             .collect();
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write(scope).await?;
+        let mut deleted = Vec::new();
         for old in existing {
             if !kept.contains(&old.key) {
+                deleted.push(row_state(&old));
                 sqlx::query("DELETE FROM custom_fields WHERE id = $1 AND company_id = $2")
                     .bind(old.key)
                     .bind(company)
@@ -236,9 +259,49 @@ impl Store {
                 None => ids.push(insert_field(&mut tx, company, spec, now).await?.to_string()),
             }
         }
+        let specs: Vec<_> = items.iter().map(|(_, spec)| spec_state(spec)).collect();
+        tx.record(
+            Entry::new(
+                "CustomField",
+                "",
+                Operation::UpdateMany,
+                format!(
+                    "Custom fields replaced: {} kept or created, {} deleted",
+                    items.len(),
+                    deleted.len()
+                ),
+            )
+            .old(serde_json::json!({"deleted": deleted}))
+            .new_state(serde_json::json!({"resourceIds": ids, "fields": specs})),
+        );
         tx.commit().await?;
         Ok(ids)
     }
+}
+
+/// A field as its audit records show it.
+fn spec_state(spec: &FieldSpec) -> serde_json::Value {
+    serde_json::json!({
+        "name": spec.name,
+        "ownerType": spec.owner.name(),
+        "dataType": spec.data_type.name(),
+        "isActive": spec.is_active,
+        "isRequired": spec.is_required,
+        "sortOrder": spec.sort_order,
+    })
+}
+
+fn row_state(field: &CustomFieldRow) -> serde_json::Value {
+    serde_json::json!({
+        "resourceId": field.resource_id,
+        "name": field.name,
+        "ownerType": field.owner.name(),
+        "dataType": field.data_type.name(),
+        "targetGroupResourceId": field.target_group_resource_id,
+        "isActive": field.is_active,
+        "isRequired": field.is_required,
+        "sortOrder": field.sort_order,
+    })
 }
 
 async fn insert_field(

@@ -43,3 +43,9 @@ impl<T> OnUnique<T> for Result<T, sqlx::Error> {
         })
     }
 }
+
+/// True when `e` is a unique-key violation the database reported.
+pub(crate) fn is_unique(e: &StoreError) -> bool {
+    matches!(e, StoreError::Database(sqlx::Error::Database(db)) if db.kind() == ErrorKind::UniqueViolation)
+        || matches!(e, StoreError::Conflict(_))
+}

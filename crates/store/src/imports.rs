@@ -22,8 +22,10 @@ use latchkey_domain::ids::ResourceId;
 use latchkey_domain::time::now_millis;
 use latchkey_proto::search::SearchRequest;
 use serde::{Deserialize, Serialize};
+use sqlx::Row;
 use sqlx::any::AnyRow;
-use sqlx::{Any, Row, Transaction};
+
+use crate::audit::Write;
 
 use crate::jobs::{JobRow, JobStatus, Lease, NewJob, Step, insert_job, set_step_count};
 use crate::search::{Compiled, Field, Kind, Params, SearchQuery, SearchSpec};
@@ -172,7 +174,7 @@ impl ImportSelection {
 
 /// Writes one upload: every row, then the counts, in one database transaction.
 pub struct UploadWriter {
-    tx: Transaction<'static, Any>,
+    tx: Write,
     key: i64,
     resource_id: ResourceId,
     pending: Vec<(i64, i64, String)>,
@@ -346,7 +348,7 @@ impl Store {
         scope: &CompanyScope,
         ttl_ms: i64,
     ) -> Result<UploadWriter, StoreError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.housekeeping().await?;
         let id = ResourceId::generate();
         let now = now_millis();
         let key: i64 = sqlx::query(
@@ -495,7 +497,7 @@ impl Store {
     ) -> Result<ResourceId, StoreError> {
         let id = ResourceId::generate();
         let now = now_millis();
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.housekeeping().await?;
         let updated = sqlx::query(&format!(
             "UPDATE import_transactions SET resource_id = $1, mapping = NULL, mapping_job_id = NULL, \
              import_job_id = NULL, new_count = 0, existing_count = 0, invalid_count = 0, expire_time = $2 \
@@ -538,7 +540,7 @@ impl Store {
         mapping: &serde_json::Value,
         job: &NewJob,
     ) -> Result<ResourceId, StoreError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.housekeeping().await?;
         let (job_key, job_id) = insert_job(&mut tx, transaction.company_id, job).await?;
         let updated = sqlx::query(
             "UPDATE import_transactions SET mapping = $1, mapping_job_id = $2 \
@@ -567,7 +569,7 @@ impl Store {
         transaction: &TransactionRow,
         job: &NewJob,
     ) -> Result<ResourceId, StoreError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.housekeeping().await?;
         let (job_key, job_id) = insert_job(&mut tx, transaction.company_id, job).await?;
         let updated = sqlx::query(&format!(
             "UPDATE import_transactions SET import_job_id = $1 WHERE id = $2 AND {IDLE}"
@@ -591,7 +593,7 @@ impl Store {
         lease: &Lease,
         transaction: &TransactionRow,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.housekeeping().await?;
         lease.hold(&mut tx).await?;
         sqlx::query("DELETE FROM import_users WHERE transaction_id = $1")
             .bind(transaction.key)
@@ -619,7 +621,7 @@ impl Store {
         done: i64,
     ) -> Result<(), StoreError> {
         let now = now_millis();
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.housekeeping().await?;
         lease.hold(&mut tx).await?;
         // 18 binds a row, with the transaction and the time bound once per statement.
         for chunk in rows.chunks(self.backend.rows_per_statement(18)) {
@@ -759,7 +761,7 @@ impl Store {
     /// skips them; held by the job's lease.
     pub async fn mark_imported(&self, lease: &Lease, keys: &[i64]) -> Result<(), StoreError> {
         let now = now_millis();
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.housekeeping().await?;
         lease.hold(&mut tx).await?;
         for chunk in keys.chunks(1000) {
             let list: Vec<String> = chunk.iter().map(i64::to_string).collect();

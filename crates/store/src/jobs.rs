@@ -337,7 +337,7 @@ impl Store {
             Ok(()) => (JobStatus::Finished, None),
             Err(e) => (JobStatus::FinishedWithError, Some(e)),
         };
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.housekeeping().await?;
         let ended = sqlx::query(
             "UPDATE jobs SET status = $1, error_message = $2, end_time = $3, update_time = $3, \
              lease_owner = NULL, lease_expires = NULL WHERE id = $4 AND lease_owner = $5 AND status = 1",
@@ -378,7 +378,7 @@ impl Store {
         if abandoned.is_none() {
             return Ok(0);
         }
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.housekeeping().await?;
         let ended = sqlx::query(
             "UPDATE jobs SET status = 3, error_message = $1, end_time = $2, update_time = $2, \
              lease_owner = NULL, lease_expires = NULL \

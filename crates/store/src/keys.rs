@@ -1,7 +1,11 @@
 //! Token signing keys. Private keys are stored sealed (the server seals and opens them; the store
 //! only keeps bytes).
 
-use sqlx::{Any, Row, Transaction};
+use latchkey_domain::audit::{Actor, Entry, Operation};
+use latchkey_domain::authz::operator_scope;
+use sqlx::{AnyConnection, Row};
+
+use crate::audit::Write;
 
 use crate::meta::{KEYS_REVISION, bump};
 use crate::{Store, StoreError};
@@ -26,10 +30,10 @@ pub enum Revoked {
 }
 
 /// Retires every active key at `key.created_at` and inserts `key` as the active one.
-async fn activate(tx: &mut Transaction<'_, Any>, key: &StoredKey) -> Result<(), StoreError> {
+async fn activate(conn: &mut AnyConnection, key: &StoredKey) -> Result<(), StoreError> {
     sqlx::query("UPDATE signing_keys SET retired_at = $1 WHERE retired_at IS NULL")
         .bind(key.created_at)
-        .execute(&mut **tx)
+        .execute(&mut *conn)
         .await?;
     sqlx::query(
         "INSERT INTO signing_keys (kid, algorithm, private_key, public_jwk, created_at, retired_at) \
@@ -40,7 +44,7 @@ async fn activate(tx: &mut Transaction<'_, Any>, key: &StoredKey) -> Result<(), 
     .bind(key.sealed_private_key.clone())
     .bind(key.public_jwk.as_str())
     .bind(key.created_at)
-    .execute(&mut **tx)
+    .execute(&mut *conn)
     .await?;
     Ok(())
 }
@@ -69,10 +73,32 @@ impl Store {
             .map_err(StoreError::from)
     }
 
+    /// A change of the signing keys, made by `actor`: keys are the platform's, so the
+    /// platform root's log records it (before the first start has made the root, nothing can).
+    async fn key_write(&self, actor: Actor) -> Result<Write, StoreError> {
+        match self.root_company().await? {
+            Some(root) => self.write(&operator_scope(root, actor)).await,
+            None => self.housekeeping().await,
+        }
+    }
+
     /// Makes `key` the active key: every other active key is retired at `key.created_at`.
-    pub async fn activate_signing_key(&self, key: &StoredKey) -> Result<(), StoreError> {
-        let mut tx = self.pool().begin().await?;
+    pub async fn activate_signing_key(
+        &self,
+        actor: Actor,
+        key: &StoredKey,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.key_write(actor).await?;
+        let recorded = tx.is_recorded();
         activate(&mut tx, key).await?;
+        if recorded {
+            tx.record(Entry::new(
+                "SigningKey",
+                key.kid.as_str(),
+                Operation::Create,
+                format!("Signing key {} ({}) rotated in", key.kid, key.algorithm),
+            ));
+        }
         bump(&mut *tx, KEYS_REVISION).await?;
         tx.commit().await?;
         Ok(())
@@ -84,10 +110,12 @@ impl Store {
     /// Without a replacement, revoking the active key is refused and nothing changes.
     pub async fn revoke_signing_key(
         &self,
+        actor: Actor,
         kid: &str,
         replacement: Option<&StoredKey>,
     ) -> Result<Revoked, StoreError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.key_write(actor).await?;
+        let recorded = tx.is_recorded();
         // Deciding by the deleted row, not by an earlier read, keeps this right when a
         // rotation races it: a key only ever goes from active to retired.
         let row = sqlx::query("DELETE FROM signing_keys WHERE kid = $1 RETURNING retired_at")
@@ -108,6 +136,19 @@ impl Store {
                 )));
             }
         };
+        if recorded {
+            tx.record(Entry::new(
+                "SigningKey",
+                kid,
+                Operation::Delete,
+                match (revoked, replacement) {
+                    (Revoked::ActiveReplaced, Some(key)) => {
+                        format!("Active signing key {kid} revoked; {} now signs", key.kid)
+                    }
+                    _ => format!("Retired signing key {kid} revoked"),
+                },
+            ));
+        }
         bump(&mut *tx, KEYS_REVISION).await?;
         tx.commit().await?;
         Ok(revoked)

@@ -6,12 +6,15 @@
 //! SQLite accepts too. Migrations live in parallel folders with identical names and run at
 //! start-up.
 //!
+//! Every change goes through [`audit`]'s one write path, which commits it with its audit record.
+//!
 //! One file per resource: [`companies`], [`clients`], [`roles`], [`system_users`], [`keys`],
 //! [`target_users`] and [`custom_fields`],
 //! and [`meta`] for counters that tell other processes something changed. Functions that touch
 //! tenant data take a [`latchkey_domain::authz::CompanyScope`] or
 //! [`latchkey_domain::authz::Reach`], which only the authorization step can build.
 
+pub mod audit;
 pub mod bootstrap;
 pub mod clients;
 pub mod companies;

@@ -1,6 +1,7 @@
 //! Roles. The built-in ones are rows too (seeded by the first migration under fixed resource
 //! ids) so that clients reference every role the same way.
 
+use latchkey_domain::audit::{Entry, Operation};
 use latchkey_domain::authz::{CompanyRef, CompanyScope, Reach};
 use latchkey_domain::ids::ResourceId;
 use latchkey_domain::role::BuiltInRole;
@@ -193,7 +194,7 @@ impl Store {
         input: &RoleInput,
     ) -> Result<ResourceId, StoreError> {
         let resource_id = ResourceId::generate();
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write(scope).await?;
         let key: i64 = sqlx::query(
             "INSERT INTO roles (resource_id, company_id, name, description, is_system, create_time) \
              VALUES ($1, $2, $3, $4, 0, $5) RETURNING id",
@@ -207,6 +208,15 @@ impl Store {
         .await?
         .try_get("id")?;
         write_role_content(&mut tx, key, input).await?;
+        tx.record(
+            Entry::new(
+                "Role",
+                resource_id.as_str(),
+                Operation::Create,
+                format!("Role '{}' created", input.name),
+            )
+            .new_state(role_state(input)),
+        );
         tx.commit().await?;
         Ok(resource_id)
     }
@@ -292,7 +302,7 @@ impl Store {
         role: &str,
         input: &RoleInput,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write(owner).await?;
         let key: i64 = sqlx::query(
             "SELECT id FROM roles WHERE resource_id = $1 AND company_id = $2 AND is_system = 0",
         )
@@ -302,6 +312,17 @@ impl Store {
         .await?
         .ok_or(StoreError::NotFound)?
         .try_get("id")?;
+        let old = stored_role_state(&mut tx, key).await?;
+        tx.record(
+            Entry::new(
+                "Role",
+                role,
+                Operation::Update,
+                format!("Role '{}' updated", input.name),
+            )
+            .old(old)
+            .new_state(role_state(input)),
+        );
         sqlx::query("UPDATE roles SET name = $1, description = $2 WHERE id = $3")
             .bind(input.name.as_str())
             .bind(input.description.as_str())
@@ -324,7 +345,7 @@ impl Store {
 
     /// Deletes a custom role that no client holds.
     pub async fn delete_role(&self, owner: &CompanyScope, role: &str) -> Result<(), StoreError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write(owner).await?;
         let key: i64 = sqlx::query(
             "SELECT id FROM roles WHERE resource_id = $1 AND company_id = $2 AND is_system = 0",
         )
@@ -356,10 +377,12 @@ impl Store {
                 "The role is assigned to {users} user(s); remove it from them before deleting it"
             )));
         }
+        let old = stored_role_state(&mut tx, key).await?;
         sqlx::query("DELETE FROM roles WHERE id = $1")
             .bind(key)
             .execute(&mut *tx)
             .await?;
+        tx.record(Entry::new("Role", role, Operation::Delete, "Role deleted").old(old));
         tx.commit().await?;
         Ok(())
     }
@@ -421,6 +444,40 @@ impl Store {
             None => None,
         })
     }
+}
+
+/// A role as its audit records show it.
+fn role_state(input: &RoleInput) -> serde_json::Value {
+    serde_json::json!({
+        "name": input.name,
+        "description": input.description,
+        "permissions": input.permissions,
+        "availableForCount": input.available_for.len(),
+    })
+}
+
+async fn stored_role_state(
+    conn: &mut sqlx::AnyConnection,
+    key: i64,
+) -> Result<serde_json::Value, StoreError> {
+    let row = sqlx::query("SELECT name, description FROM roles WHERE id = $1")
+        .bind(key)
+        .fetch_one(&mut *conn)
+        .await?;
+    let permissions = sqlx::query(
+        "SELECT permission_key FROM role_permissions WHERE role_id = $1 ORDER BY permission_key",
+    )
+    .bind(key)
+    .fetch_all(&mut *conn)
+    .await?
+    .iter()
+    .map(|r| r.try_get::<String, _>("permission_key"))
+    .collect::<Result<Vec<_>, _>>()?;
+    Ok(serde_json::json!({
+        "name": row.try_get::<String, _>("name")?,
+        "description": row.try_get::<String, _>("description")?,
+        "permissions": permissions,
+    }))
 }
 
 async fn write_role_content(

@@ -12,6 +12,7 @@
 
 use std::collections::HashMap;
 
+use latchkey_domain::audit::{Entry, Operation};
 use latchkey_domain::authz::{CompanyRef, CompanyScope, Reach};
 use latchkey_domain::ids::ResourceId;
 use latchkey_domain::password::{TokenPurpose, after_failure};
@@ -264,8 +265,18 @@ impl Store {
         scope: &CompanyScope,
         new: &NewUser,
     ) -> Result<(i64, ResourceId), StoreError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write(scope).await?;
         let created = insert_user(&mut tx, scope.company_id(), new).await?;
+        let state = user_state(&mut tx, created.0).await?;
+        tx.record(
+            Entry::new(
+                "SystemUser",
+                created.1.as_str(),
+                Operation::Create,
+                format!("System user {} created", new.email.as_str()),
+            )
+            .new_state(state),
+        );
         tx.commit().await?;
         Ok(created)
     }
@@ -351,7 +362,8 @@ impl Store {
         user_key: i64,
         changes: &UserChanges,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write(scope).await?;
+        let old = user_state(&mut tx, user_key).await?;
         let before: String =
             sqlx::query("SELECT email_folded FROM system_users WHERE id = $1 AND company_id = $2")
                 .bind(user_key)
@@ -394,23 +406,66 @@ impl Store {
                     .await?;
             }
         }
+        let new = user_state(&mut tx, user_key).await?;
+        let id = new["resourceId"].as_str().unwrap_or_default().to_owned();
+        tx.record(
+            Entry::new(
+                "SystemUser",
+                id,
+                Operation::Update,
+                format!("System user {} updated", changes.email.as_str()),
+            )
+            .old(old)
+            .new_state(new),
+        );
         tx.commit().await?;
         Ok(())
     }
 
-    /// Deletes the users among `keys` that lie inside the reach; returns how many.
-    pub async fn delete_users(&self, reach: &Reach, keys: &[i64]) -> Result<u64, StoreError> {
+    /// Deletes the users among `keys` that lie inside the reach; returns how many. `by` is the
+    /// caller's scope; each deletion is recorded in the log of the user's company.
+    pub async fn delete_users(
+        &self,
+        by: &CompanyScope,
+        reach: &Reach,
+        keys: &[i64],
+    ) -> Result<u64, StoreError> {
         if keys.is_empty() {
             return Ok(0);
         }
         let mut params = Params::new(self.backend);
         let list: Vec<String> = keys.iter().map(|k| params.int(*k)).collect();
         let within = reach_condition(reach, "c.path", &mut params);
-        let sql = format!(
-            "DELETE FROM system_users WHERE id IN ({}) AND company_id IN (SELECT c.id FROM companies c WHERE {within})",
+        let chosen = format!(
+            "id IN ({}) AND company_id IN (SELECT c.id FROM companies c WHERE {within})",
             list.join(", ")
         );
-        let done = params.apply(sqlx::query(&sql)).execute(self.pool()).await?;
+        let mut tx = self.write(by).await?;
+        let doomed = params
+            .apply(sqlx::query(&format!(
+                "SELECT id, company_id FROM system_users WHERE {chosen}"
+            )))
+            .fetch_all(&mut *tx)
+            .await?;
+        for row in &doomed {
+            let key: i64 = row.try_get("id")?;
+            let old = user_state(&mut tx, key).await?;
+            let id = old["resourceId"].as_str().unwrap_or_default().to_owned();
+            let email = old["email"].as_str().unwrap_or_default().to_owned();
+            tx.record_for(
+                row.try_get("company_id")?,
+                Entry::new(
+                    "SystemUser",
+                    id,
+                    Operation::Delete,
+                    format!("System user {email} deleted"),
+                )
+                .old(old),
+            );
+        }
+        let sql = format!("DELETE FROM system_users WHERE {chosen}");
+        let done = params.apply(sqlx::query(&sql)).execute(&mut *tx).await?;
+        tx.commit().await?;
         Ok(done.rows_affected())
     }
 
@@ -421,6 +476,8 @@ impl Store {
         user_key: i64,
         role_key: i64,
     ) -> Result<(), StoreError> {
+        let mut tx = self.write(scope).await?;
+        let old = user_state(&mut tx, user_key).await?;
         sqlx::query(
             "INSERT INTO system_user_roles (user_id, role_id) \
              SELECT id, $1 FROM system_users WHERE id = $2 AND company_id = $3 \
@@ -429,8 +486,11 @@ impl Store {
         .bind(role_key)
         .bind(user_key)
         .bind(scope.company_id())
-        .execute(self.pool())
+        .execute(&mut *tx)
         .await?;
+        let new = user_state(&mut tx, user_key).await?;
+        record_role_change(&mut tx, old, new, "given a role");
+        tx.commit().await?;
         Ok(())
     }
 
@@ -441,6 +501,8 @@ impl Store {
         user_key: i64,
         role_key: i64,
     ) -> Result<(), StoreError> {
+        let mut tx = self.write(scope).await?;
+        let old = user_state(&mut tx, user_key).await?;
         let done = sqlx::query(
             "DELETE FROM system_user_roles WHERE user_id = $1 AND role_id = $2 \
              AND user_id IN (SELECT id FROM system_users WHERE company_id = $3)",
@@ -448,11 +510,14 @@ impl Store {
         .bind(user_key)
         .bind(role_key)
         .bind(scope.company_id())
-        .execute(self.pool())
+        .execute(&mut *tx)
         .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
+        let new = user_state(&mut tx, user_key).await?;
+        record_role_change(&mut tx, old, new, "lost a role");
+        tx.commit().await?;
         Ok(())
     }
 
@@ -580,13 +645,24 @@ impl Store {
     /// expires.
     pub async fn issue_password_token(
         &self,
+        scope: &CompanyScope,
         user_key: i64,
         digest: &SecretDigest,
         purpose: TokenPurpose,
     ) -> Result<i64, StoreError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write(scope).await?;
         let expires_at =
             insert_password_token(&mut tx, user_key, digest, purpose, now_millis()).await?;
+        let (id, email) = user_names(&mut tx, user_key).await?;
+        tx.record(Entry::new(
+            "PasswordLink",
+            id,
+            Operation::Create,
+            format!(
+                "A link to {} the password of {email} was issued",
+                purpose_verb(purpose)
+            ),
+        ));
         tx.commit().await?;
         Ok(expires_at)
     }
@@ -616,13 +692,14 @@ impl Store {
     /// ends a lockout and voids every other link of the user.
     pub async fn set_password_with_token(
         &self,
+        scope: &CompanyScope,
         digest: &SecretDigest,
         purpose: TokenPurpose,
         user_key: i64,
         password_hash: &str,
     ) -> Result<(), StoreError> {
         let now = now_millis();
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write(scope).await?;
         let used = sqlx::query(
             "DELETE FROM password_tokens WHERE digest = $1 AND purpose = $2 AND user_id = $3 AND expires_at > $4",
         )
@@ -636,30 +713,64 @@ impl Store {
             return Err(StoreError::NotFound);
         }
         write_password(&mut tx, user_key, password_hash, now).await?;
+        let (id, email) = user_names(&mut tx, user_key).await?;
+        tx.record(Entry::new(
+            "Password",
+            id,
+            Operation::Update,
+            format!(
+                "Password of {email} {} with a one-time link",
+                match purpose {
+                    TokenPurpose::Create => "set",
+                    TokenPurpose::Reset => "reset",
+                }
+            ),
+        ));
         tx.commit().await?;
         Ok(())
     }
 
     /// Sets a password the user chose while signed in (`change-password`).
-    pub async fn set_password(&self, user_key: i64, password_hash: &str) -> Result<(), StoreError> {
-        let mut tx = self.pool().begin().await?;
+    pub async fn set_password(
+        &self,
+        scope: &CompanyScope,
+        user_key: i64,
+        password_hash: &str,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.write(scope).await?;
         write_password(&mut tx, user_key, password_hash, now_millis()).await?;
+        let (id, email) = user_names(&mut tx, user_key).await?;
+        tx.record(Entry::new(
+            "Password",
+            id,
+            Operation::Update,
+            format!("Password of {email} changed by its user"),
+        ));
         tx.commit().await?;
         Ok(())
     }
 
     /// Counts a wrong password; returns the lock's end when this failure locked the account.
-    /// The count is updated by compare-and-set, so concurrent failures are all counted.
-    pub async fn record_sign_in_failure(&self, user_key: i64) -> Result<Option<i64>, StoreError> {
+    /// The count is updated by compare-and-set, so concurrent failures are all counted. The
+    /// failure (and a lockout) is recorded in the audit log.
+    pub async fn record_sign_in_failure(
+        &self,
+        scope: &CompanyScope,
+        user_key: i64,
+    ) -> Result<Option<i64>, StoreError> {
         for _ in 0..16 {
             let now = now_millis();
-            let Some(row) = sqlx::query("SELECT failed_sign_ins FROM system_users WHERE id = $1")
-                .bind(user_key)
-                .fetch_optional(self.pool())
-                .await?
+            let Some(row) = sqlx::query(
+                "SELECT failed_sign_ins, resource_id, email FROM system_users WHERE id = $1",
+            )
+            .bind(user_key)
+            .fetch_optional(self.pool())
+            .await?
             else {
                 return Ok(None);
             };
+            let id: String = row.try_get("resource_id")?;
+            let email: String = row.try_get("email")?;
             let before: i64 = row.try_get("failed_sign_ins")?;
             let (after, lock) = after_failure(before, now);
             let done = match lock {
@@ -677,10 +788,32 @@ impl Store {
                 .bind(after)
                 .bind(user_key)
                 .bind(before),
-            }
-            .execute(self.pool())
-            .await?;
+            };
+            let mut tx = self.write(scope).await?;
+            let done = done.execute(&mut *tx).await?;
             if done.rows_affected() == 1 {
+                tx.record(Entry::new(
+                    "SignIn",
+                    id.as_str(),
+                    Operation::Update,
+                    format!(
+                        "Console sign-in of {email} failed: wrong password ({} in a row)",
+                        before + 1
+                    ),
+                ));
+                if let Some(until) = lock {
+                    tx.record(Entry::new(
+                        "SignIn",
+                        id.as_str(),
+                        Operation::Update,
+                        format!(
+                            "{email} locked out after {} failed sign-ins, until {}",
+                            before + 1,
+                            latchkey_domain::time::millis_to_rfc3339(until)
+                        ),
+                    ));
+                }
+                tx.commit().await?;
                 return Ok(lock);
             }
         }
@@ -690,14 +823,27 @@ impl Store {
     }
 
     /// A successful sign-in: the failure count starts again.
-    pub async fn record_sign_in_success(&self, user_key: i64) -> Result<(), StoreError> {
+    pub async fn record_sign_in_success(
+        &self,
+        scope: &CompanyScope,
+        user_key: i64,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.write(scope).await?;
         sqlx::query(
             "UPDATE system_users SET failed_sign_ins = 0, locked_until = NULL, last_sign_in_at = $1 WHERE id = $2",
         )
         .bind(now_millis())
         .bind(user_key)
-        .execute(self.pool())
+        .execute(&mut *tx)
         .await?;
+        let (id, email) = user_names(&mut tx, user_key).await?;
+        tx.record(Entry::new(
+            "SignIn",
+            id,
+            Operation::Update,
+            format!("{email} signed in to the console"),
+        ));
+        tx.commit().await?;
         Ok(())
     }
 
@@ -734,9 +880,11 @@ impl Store {
     /// Stores a user's display settings (already checked against the reference data).
     pub async fn set_user_settings(
         &self,
+        scope: &CompanyScope,
         user_key: i64,
         settings: &UserSettings,
     ) -> Result<(), StoreError> {
+        let mut tx = self.write(scope).await?;
         let done = sqlx::query(
             "UPDATE system_users SET time_zone_id = $1, date_format = $2, time_format = $3, update_time = $4 \
              WHERE id = $5",
@@ -746,12 +894,95 @@ impl Store {
         .bind(settings.time_format.as_deref())
         .bind(now_millis())
         .bind(user_key)
-        .execute(self.pool())
+        .execute(&mut *tx)
         .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
+        let (id, email) = user_names(&mut tx, user_key).await?;
+        tx.record(
+            Entry::new(
+                "SystemUserSettings",
+                id,
+                Operation::Update,
+                format!("Display settings of {email} changed"),
+            )
+            .new_state(serde_json::json!({
+                "timeZoneId": settings.time_zone_id,
+                "dateFormat": settings.date_format,
+                "timeFormat": settings.time_format,
+            })),
+        );
+        tx.commit().await?;
         Ok(())
+    }
+}
+
+/// A user as their audit records show them: details and roles, never credentials.
+async fn user_state(conn: &mut AnyConnection, key: i64) -> Result<serde_json::Value, StoreError> {
+    let row = sqlx::query(
+        "SELECT resource_id, first_name, last_name, email, phone_number, status_id \
+         FROM system_users WHERE id = $1",
+    )
+    .bind(key)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(StoreError::NotFound)?;
+    let roles = sqlx::query(
+        "SELECT r.resource_id FROM system_user_roles ur JOIN roles r ON r.id = ur.role_id \
+         WHERE ur.user_id = $1 ORDER BY r.id",
+    )
+    .bind(key)
+    .fetch_all(&mut *conn)
+    .await?
+    .iter()
+    .map(|r| r.try_get::<String, _>("resource_id"))
+    .collect::<Result<Vec<_>, _>>()?;
+    Ok(serde_json::json!({
+        "resourceId": row.try_get::<String, _>("resource_id")?,
+        "firstName": row.try_get::<String, _>("first_name")?,
+        "lastName": row.try_get::<String, _>("last_name")?,
+        "email": row.try_get::<String, _>("email")?,
+        "phoneNumber": row.try_get::<Option<String>, _>("phone_number")?,
+        "statusId": row.try_get::<i64, _>("status_id")?,
+        "roleResourceIdList": roles,
+    }))
+}
+
+/// A user's resource id and email, for records' ids and descriptions.
+async fn user_names(conn: &mut AnyConnection, key: i64) -> Result<(String, String), StoreError> {
+    let row = sqlx::query("SELECT resource_id, email FROM system_users WHERE id = $1")
+        .bind(key)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    Ok((row.try_get("resource_id")?, row.try_get("email")?))
+}
+
+fn record_role_change(
+    tx: &mut crate::audit::Write,
+    old: serde_json::Value,
+    new: serde_json::Value,
+    what: &str,
+) {
+    let id = new["resourceId"].as_str().unwrap_or_default().to_owned();
+    let email = new["email"].as_str().unwrap_or_default().to_owned();
+    tx.record(
+        Entry::new(
+            "SystemUser",
+            id,
+            Operation::Update,
+            format!("System user {email} {what}"),
+        )
+        .old(old)
+        .new_state(new),
+    );
+}
+
+fn purpose_verb(purpose: TokenPurpose) -> &'static str {
+    match purpose {
+        TokenPurpose::Create => "set",
+        TokenPurpose::Reset => "reset",
     }
 }
 

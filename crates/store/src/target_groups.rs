@@ -19,6 +19,7 @@
 
 use std::collections::HashSet;
 
+use latchkey_domain::audit::{Entry, Operation};
 use latchkey_domain::authz::{CompanyRef, CompanyScope, Reach};
 use latchkey_domain::ids::ResourceId;
 use latchkey_domain::target_user::{Priority, TargetUserStatus};
@@ -201,6 +202,16 @@ fn priority(code: i64) -> Result<Priority, StoreError> {
         .ok_or_else(|| StoreError::Corrupt(format!("target group priority {code}")))
 }
 
+/// A group as its audit records show it.
+fn group_state(group: &TargetGroupRow) -> serde_json::Value {
+    serde_json::json!({
+        "resourceId": group.resource_id,
+        "name": group.name,
+        "priority": group.priority.name(),
+        "isActive": group.is_active,
+    })
+}
+
 /// Group names are unique per company ignoring case; the server folds them, so that both
 /// backends compare alike (`target_groups.name_folded`).
 fn fold(name: &str) -> String {
@@ -216,6 +227,7 @@ impl Store {
     ) -> Result<ResourceId, StoreError> {
         let id = ResourceId::generate();
         let now = now_millis();
+        let mut tx = self.write(owner).await?;
         sqlx::query(
             "INSERT INTO target_groups (resource_id, company_id, name, name_folded, priority, \
              create_time, update_time) VALUES ($1, $2, $3, $4, $5, $6, $6)",
@@ -226,9 +238,19 @@ impl Store {
         .bind(fold(name))
         .bind(priority.code())
         .bind(now)
-        .execute(self.pool())
+        .execute(&mut *tx)
         .await
         .on_unique(DUPLICATE_NAME)?;
+        tx.record(
+            Entry::new(
+                "TargetGroup",
+                id.as_str(),
+                Operation::Create,
+                format!("Target group '{name}' created"),
+            )
+            .new_state(serde_json::json!({"name": name, "priority": priority.name()})),
+        );
+        tx.commit().await?;
         Ok(id)
     }
 
@@ -272,9 +294,11 @@ impl Store {
 
     pub async fn update_target_group(
         &self,
+        owner: &CompanyScope,
         group: &TargetGroupRow,
         changes: &GroupChanges,
     ) -> Result<(), StoreError> {
+        let mut tx = self.write(owner).await?;
         sqlx::query(
             "UPDATE target_groups SET name = $1, name_folded = $2, priority = $3, \
              is_active = COALESCE($4, is_active), update_time = $5 WHERE id = $6",
@@ -285,16 +309,44 @@ impl Store {
         .bind(changes.is_active.map(i64::from))
         .bind(now_millis())
         .bind(group.key)
-        .execute(self.pool())
+        .execute(&mut *tx)
         .await
         .on_unique(DUPLICATE_NAME)?;
+        tx.record(
+            Entry::new(
+                "TargetGroup",
+                group.resource_id.as_str(),
+                Operation::Update,
+                format!("Target group '{}' updated", changes.name),
+            )
+            .old(group_state(group))
+            .new_state(serde_json::json!({
+                "name": changes.name,
+                "priority": changes.priority.name(),
+                "isActive": changes.is_active.unwrap_or(group.is_active),
+            })),
+        );
+        tx.commit().await?;
         Ok(())
     }
 
     /// Deletes the group and its memberships (and the custom fields defined for its users);
     /// the users stay.
-    pub async fn delete_target_group(&self, group: &TargetGroupRow) -> Result<(), StoreError> {
-        let mut tx = self.pool().begin().await?;
+    pub async fn delete_target_group(
+        &self,
+        owner: &CompanyScope,
+        group: &TargetGroupRow,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.write(owner).await?;
+        tx.record(
+            Entry::new(
+                "TargetGroup",
+                group.resource_id.as_str(),
+                Operation::Delete,
+                format!("Target group '{}' deleted", group.name),
+            )
+            .old(group_state(group)),
+        );
         sqlx::query("DELETE FROM target_group_members WHERE group_id = $1")
             .bind(group.key)
             .execute(&mut *tx)
@@ -447,12 +499,13 @@ impl Store {
     /// one transaction; answers how many each group gained.
     pub async fn add_target_group_members(
         &self,
+        owner: &CompanyScope,
         groups: &[TargetGroupRow],
         users: &MemberKeys,
     ) -> Result<Vec<u64>, StoreError> {
         same_company(groups, users)?;
         let now = now_millis();
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write(owner).await?;
         let mut added = Vec::with_capacity(groups.len());
         for group in groups {
             let mut n = 0;
@@ -472,6 +525,17 @@ impl Store {
                     .await?
                     .rows_affected();
             }
+            tx.record(
+                Entry::new(
+                    "TargetGroup",
+                    group.resource_id.as_str(),
+                    Operation::UpdateMany,
+                    format!("{n} target users added to target group '{}'", group.name),
+                )
+                .new_state(
+                    serde_json::json!({"addedUserCount": n, "requestedUserCount": users.len()}),
+                ),
+            );
             added.push(n);
         }
         tx.commit().await?;
@@ -481,11 +545,12 @@ impl Store {
     /// Removes `users` from the group (non-members are left alone); answers how many left.
     pub async fn remove_target_group_members(
         &self,
+        owner: &CompanyScope,
         group: &TargetGroupRow,
         users: &MemberKeys,
     ) -> Result<u64, StoreError> {
         same_company(std::slice::from_ref(group), users)?;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write(owner).await?;
         let mut removed = 0;
         for chunk in users.keys.chunks(500) {
             let mut params = Params::new(self.backend);
@@ -501,6 +566,18 @@ impl Store {
                 .await?
                 .rows_affected();
         }
+        tx.record(
+            Entry::new(
+                "TargetGroup",
+                group.resource_id.as_str(),
+                Operation::UpdateMany,
+                format!(
+                    "{removed} target users removed from target group '{}'",
+                    group.name
+                ),
+            )
+            .old(serde_json::json!({"removedUserCount": removed})),
+        );
         tx.commit().await?;
         Ok(removed)
     }

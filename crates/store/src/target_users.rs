@@ -17,6 +17,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use latchkey_domain::audit::{Entry, Operation};
 use latchkey_domain::authz::CompanyScope;
 use latchkey_domain::ids::ResourceId;
 use latchkey_domain::target_user::{
@@ -247,7 +248,47 @@ struct Values {
     manager_email: Option<String>,
 }
 
+/// How many resource ids a batch operation's record lists (the count is always there).
+const BATCH_IDS_SHOWN: usize = 1000;
+
+/// A stored user as its audit records show it.
+fn row_state(u: &TargetUserRow) -> serde_json::Value {
+    serde_json::json!({
+        "resourceId": u.resource_id,
+        "email": u.email,
+        "firstName": u.first_name,
+        "lastName": u.last_name,
+        "department": u.department,
+        "phoneNumber": u.phone_number,
+        "priority": u.priority.name(),
+        "status": u.status.name(),
+        "timeZoneId": u.time_zone_id,
+        "preferredLanguageId": u.preferred_language_id,
+        "managerFirstName": u.manager_first_name,
+        "managerLastName": u.manager_last_name,
+        "managerEmail": u.manager_email,
+    })
+}
+
 impl Values {
+    /// The values as the audit record's new state shows them.
+    fn state(&self) -> serde_json::Value {
+        serde_json::json!({
+            "email": self.email,
+            "firstName": self.first_name,
+            "lastName": self.last_name,
+            "department": self.department,
+            "phoneNumber": self.phone_number,
+            "priority": Priority::from_code(self.priority).map(Priority::name),
+            "status": TargetUserStatus::from_code(self.status).map(TargetUserStatus::name),
+            "timeZoneId": self.time_zone_id,
+            "preferredLanguageId": self.preferred_language_id,
+            "managerFirstName": self.manager_first_name,
+            "managerLastName": self.manager_last_name,
+            "managerEmail": self.manager_email,
+        })
+    }
+
     /// `draft` applied to `current` (a new user when `None`: defaults, Medium, Active).
     fn of(draft: &TargetUserDraft, current: Option<&TargetUserRow>) -> Self {
         let keep = |f: fn(&TargetUserRow) -> &Option<String>| current.and_then(|c| f(c).clone());
@@ -356,7 +397,7 @@ impl Store {
         }
         let company = scope.company_id();
         let now = now_millis();
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write(scope).await?;
         // Writing the company row first takes the write lock at once: on PostgreSQL it orders
         // concurrent writes to one company (so the email lookups below stay true until commit
         // and the count cannot be raced past the licence); on SQLite it avoids a read
@@ -421,8 +462,29 @@ impl Store {
         let mut keys = vec![0_i64; writes.len()];
         let mut resource_ids = vec![String::new(); writes.len()];
         let mut inserts: Vec<(usize, String, Values)> = Vec::new();
+        // One write is recorded with its old and new state; a batch (an import) as one record
+        // per kind of change, so that a large import costs the log two rows.
+        let single = writes.len() == 1;
         for (i, (w, current)) in writes.iter().zip(&plan).enumerate() {
             let values = Values::of(&w.draft, *current);
+            if single {
+                let entry = match current {
+                    Some(user) => Entry::new(
+                        "TargetUser",
+                        user.resource_id.as_str(),
+                        Operation::Update,
+                        format!("Target user {} updated", values.email),
+                    )
+                    .old(row_state(user)),
+                    None => Entry::new(
+                        "TargetUser",
+                        "",
+                        Operation::Create,
+                        format!("Target user {} created", values.email),
+                    ),
+                };
+                tx.record(entry.new_state(values.state()));
+            }
             match current {
                 Some(user) => {
                     update_user(&mut tx, user.key, &values, now).await?;
@@ -450,6 +512,41 @@ impl Store {
                 .bind(company)
                 .execute(&mut *tx)
                 .await?;
+        }
+        if single {
+            tx.fill_entity_id(&resource_ids[0]);
+        } else {
+            for (operation, created) in [
+                (Operation::CreateMany, true),
+                (Operation::UpdateMany, false),
+            ] {
+                let ids: Vec<&str> = plan
+                    .iter()
+                    .zip(&resource_ids)
+                    .filter(|(p, _)| p.is_none() == created)
+                    .map(|(_, id)| id.as_str())
+                    .collect();
+                if ids.is_empty() {
+                    continue;
+                }
+                let shown = &ids[..ids.len().min(BATCH_IDS_SHOWN)];
+                tx.record(
+                    Entry::new(
+                        "TargetUser",
+                        "",
+                        operation,
+                        format!(
+                            "{} target users {}",
+                            ids.len(),
+                            if created { "created" } else { "updated" }
+                        ),
+                    )
+                    .new_state(serde_json::json!({
+                        "count": ids.len(),
+                        "resourceIds": shown,
+                    })),
+                );
+            }
         }
         tx.commit().await?;
         Ok(WriteReport {
@@ -623,7 +720,7 @@ impl Store {
         users: &[TargetUserRow],
     ) -> Result<usize, StoreError> {
         let now = now_millis();
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write(scope).await?;
         sqlx::query("UPDATE companies SET target_user_count = target_user_count WHERE id = $1")
             .bind(scope.company_id())
             .execute(&mut *tx)
@@ -663,6 +760,29 @@ impl Store {
         .bind(scope.company_id())
         .execute(&mut *tx)
         .await?;
+        let entry = match users {
+            [user] => Entry::new(
+                "TargetUser",
+                user.resource_id.as_str(),
+                Operation::Delete,
+                format!("Target user {} deleted", user.email),
+            )
+            .old(row_state(user)),
+            _ => {
+                let ids: Vec<&str> = users.iter().map(|u| u.resource_id.as_str()).collect();
+                Entry::new(
+                    "TargetUser",
+                    "",
+                    Operation::DeleteMany,
+                    format!("{deleted} target users deleted"),
+                )
+                .old(serde_json::json!({
+                    "count": deleted,
+                    "resourceIds": &ids[..ids.len().min(BATCH_IDS_SHOWN)],
+                }))
+            }
+        };
+        tx.record(entry);
         tx.commit().await?;
         Ok(deleted as usize)
     }

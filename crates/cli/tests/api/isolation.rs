@@ -100,6 +100,37 @@ async fn every_remaining_tenant_endpoint_refuses_another_tenant() {
             header_other,
             json!({"name": "Company"}),
         ),
+        (Method::POST, "/api/audit-logs".into(), header_b, json!({})),
+        (
+            Method::POST,
+            "/api/audit-logs".into(),
+            header_other,
+            json!({}),
+        ),
+        (
+            Method::POST,
+            "/api/audit-logs/search".into(),
+            header_b,
+            json!({}),
+        ),
+        (
+            Method::POST,
+            "/api/audit-logs/search".into(),
+            header_other,
+            json!({}),
+        ),
+        (
+            Method::POST,
+            "/api/audit-logs/search/export".into(),
+            header_b,
+            json!({"exportType": "Csv"}),
+        ),
+        (
+            Method::POST,
+            "/api/audit-logs/search/export".into(),
+            header_other,
+            json!({"exportType": "Excel"}),
+        ),
     ];
     for (method, path, header, body) in &forbidden {
         let body = (!body.is_null()).then(|| body.clone());
@@ -216,4 +247,37 @@ async fn every_remaining_tenant_endpoint_refuses_another_tenant() {
     .await;
     assert_eq!(members["totalNumberOfRecords"], 1);
     assert_eq!(members["results"][0]["companyResourceId"], b.as_str());
+
+    // Our audit log, searched and exported, never shows their group or their companies.
+    let log = expect_data(
+        call(
+            &app,
+            Method::POST,
+            "/api/audit-logs/search",
+            &reseller,
+            None,
+            Some(json!({"pageSize": 1000})),
+        )
+        .await,
+    )
+    .await
+    .to_string();
+    let exported = call(
+        &app,
+        Method::POST,
+        "/api/audit-logs/search/export",
+        &reseller,
+        None,
+        Some(json!({"exportType": "Csv", "reportAllPages": true})),
+    )
+    .await
+    .text()
+    .await
+    .expect("csv");
+    for theirs in [group.as_str(), b.as_str(), "Theirs"] {
+        assert!(
+            !log.contains(theirs) && !exported.contains(theirs),
+            "{theirs} leaked"
+        );
+    }
 }

@@ -3,6 +3,7 @@
 //! over HTTP, or runs the real `latchkey` binary.
 
 mod api_client;
+mod audit_logs;
 mod available_for;
 mod bearer;
 mod binary;

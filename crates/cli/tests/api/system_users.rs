@@ -293,9 +293,15 @@ async fn an_invitation_link_sets_the_password_once_and_the_user_signs_in() {
 
     // The console's sign-in: any case of the email; the caller is the user, with exactly what a
     // client with the same role in the same company gets.
-    let caller = sign_in(&app.state, "jane.doe@EXAMPLE.com", PASSWORD, LOCALHOST)
-        .await
-        .expect("signed in");
+    let caller = sign_in(
+        &app.state,
+        "jane.doe@EXAMPLE.com",
+        PASSWORD,
+        LOCALHOST,
+        None,
+    )
+    .await
+    .expect("signed in");
     assert!(
         matches!(&caller.principal(), Principal::User { resource_id, .. } if resource_id.as_str() == user)
     );
@@ -323,7 +329,7 @@ async fn an_invitation_link_sets_the_password_once_and_the_user_signs_in() {
 
     // Unknown email and wrong password: one answer.
     assert_eq!(
-        sign_in(&app.state, "nobody@example.com", PASSWORD, LOCALHOST)
+        sign_in(&app.state, "nobody@example.com", PASSWORD, LOCALHOST, None)
             .await
             .err(),
         Some(SignInError::InvalidCredentials)
@@ -333,7 +339,8 @@ async fn an_invitation_link_sets_the_password_once_and_the_user_signs_in() {
             &app.state,
             "jane.doe@example.com",
             "wrong password!!",
-            LOCALHOST
+            LOCALHOST,
+            None
         )
         .await
         .err(),
@@ -456,7 +463,7 @@ async fn links_expire_a_new_link_voids_the_old_and_reset_works() {
         .expect("count");
     assert_eq!(rows, 0, "a used link is gone");
     pool.close().await;
-    sign_in(&app.state, "ray@example.com", PASSWORD, LOCALHOST)
+    sign_in(&app.state, "ray@example.com", PASSWORD, LOCALHOST, None)
         .await
         .expect("the reset password signs in");
 
@@ -541,7 +548,7 @@ async fn the_first_administrator_signs_in_with_the_link_file_and_is_locked_out_a
     assert_eq!(done, json!({"email": "admin@localhost"}));
 
     // The platform administrator: root company, Reseller role, everything a reseller holds.
-    let caller = sign_in(&app.state, "admin@localhost", PASSWORD, LOCALHOST)
+    let caller = sign_in(&app.state, "admin@localhost", PASSWORD, LOCALHOST, None)
         .await
         .expect("signed in");
     assert!(caller.root_access() && caller.reseller_access());
@@ -549,16 +556,28 @@ async fn the_first_administrator_signs_in_with_the_link_file_and_is_locked_out_a
 
     for _ in 0..4 {
         assert_eq!(
-            sign_in(&app.state, "admin@localhost", "not the password", LOCALHOST)
-                .await
-                .err(),
+            sign_in(
+                &app.state,
+                "admin@localhost",
+                "not the password",
+                LOCALHOST,
+                None
+            )
+            .await
+            .err(),
             Some(SignInError::InvalidCredentials)
         );
     }
     assert_eq!(
-        sign_in(&app.state, "admin@localhost", "not the password", LOCALHOST)
-            .await
-            .err(),
+        sign_in(
+            &app.state,
+            "admin@localhost",
+            "not the password",
+            LOCALHOST,
+            None
+        )
+        .await
+        .err(),
         Some(SignInError::InvalidCredentials),
         "the fifth failure locks the account without saying so"
     );
@@ -574,7 +593,7 @@ async fn the_first_administrator_signs_in_with_the_link_file_and_is_locked_out_a
         "locked for 15 minutes: {remaining} ms"
     );
     assert_eq!(
-        sign_in(&app.state, "admin@localhost", PASSWORD, LOCALHOST)
+        sign_in(&app.state, "admin@localhost", PASSWORD, LOCALHOST, None)
             .await
             .err(),
         Some(SignInError::InvalidCredentials),
@@ -587,7 +606,7 @@ async fn the_first_administrator_signs_in_with_the_link_file_and_is_locked_out_a
         .execute(&pool)
         .await
         .expect("unlock");
-    sign_in(&app.state, "admin@localhost", PASSWORD, LOCALHOST)
+    sign_in(&app.state, "admin@localhost", PASSWORD, LOCALHOST, None)
         .await
         .expect("signed in after the lock");
     let (failures,): (i64,) = sqlx::query_as("SELECT failed_sign_ins FROM system_users")
@@ -650,7 +669,7 @@ async fn change_password_and_settings_are_for_signed_in_users() {
         .await,
     )
     .await;
-    let caller = sign_in(&app.state, "admin@localhost", PASSWORD, LOCALHOST)
+    let caller = sign_in(&app.state, "admin@localhost", PASSWORD, LOCALHOST, None)
         .await
         .expect("signed in");
     let change = |current: &str, new: &str, confirm: &str| ChangePasswordRequest {
@@ -681,7 +700,7 @@ async fn change_password_and_settings_are_for_signed_in_users() {
     .await
     .expect("changed");
     assert_eq!(
-        sign_in(&app.state, "admin@localhost", PASSWORD, LOCALHOST)
+        sign_in(&app.state, "admin@localhost", PASSWORD, LOCALHOST, None)
             .await
             .err(),
         Some(SignInError::InvalidCredentials)
@@ -691,6 +710,7 @@ async fn change_password_and_settings_are_for_signed_in_users() {
         "admin@localhost",
         "a brand new password",
         LOCALHOST,
+        None,
     )
     .await
     .expect("the new password signs in");
@@ -770,7 +790,8 @@ async fn change_password_and_settings_are_for_signed_in_users() {
             &app.state,
             "admin@localhost",
             "a brand new password",
-            LOCALHOST
+            LOCALHOST,
+            None
         )
         .await
         .err(),
@@ -1595,7 +1616,7 @@ async fn the_admin_cli_prints_links_that_work_without_a_mail_server() {
         .await,
     )
     .await;
-    let caller = sign_in(&app.state, "ops@example.com", PASSWORD, LOCALHOST)
+    let caller = sign_in(&app.state, "ops@example.com", PASSWORD, LOCALHOST, None)
         .await
         .expect("signed in");
     assert!(caller.reseller_access());
@@ -1623,6 +1644,7 @@ async fn the_admin_cli_prints_links_that_work_without_a_mail_server() {
         "ops@example.com",
         "the operator's new password",
         LOCALHOST,
+        None,
     )
     .await
     .expect("signed in with the reset password");
@@ -1645,13 +1667,19 @@ async fn sign_in_and_link_attempts_are_rate_limited_per_address() {
     .await;
     // One attempt per second: the next ones, well within that second, are refused.
     assert_eq!(
-        sign_in(&app.state, "admin@localhost", "not the password", LOCALHOST)
-            .await
-            .err(),
+        sign_in(
+            &app.state,
+            "admin@localhost",
+            "not the password",
+            LOCALHOST,
+            None
+        )
+        .await
+        .err(),
         Some(SignInError::InvalidCredentials)
     );
     assert!(matches!(
-        sign_in(&app.state, "admin@localhost", "not the password", LOCALHOST).await,
+        sign_in(&app.state, "admin@localhost", "not the password", LOCALHOST, None).await,
         Err(SignInError::RateLimited { retry_after_secs }) if retry_after_secs >= 1
     ));
     // The one-time-link endpoints share the budget of the address.
@@ -1669,7 +1697,8 @@ async fn sign_in_and_link_attempts_are_rate_limited_per_address() {
             &app.state,
             "admin@localhost",
             "not the password",
-            "192.0.2.1".parse().expect("ip")
+            "192.0.2.1".parse().expect("ip"),
+            None
         )
         .await
         .err(),

@@ -1333,7 +1333,7 @@ async fn a_batch_write_creates_and_updates_by_email_all_or_nothing() {
         .await
         .expect("read")
         .expect("company");
-    let scope = operator_scope(company);
+    let scope = operator_scope(company, latchkey_domain::audit::Actor::admin("test"));
     let rules = store.target_user_rules(&scope).await.expect("rules");
     let row = |i: usize, floor: &str| TargetUserInput {
         email: Some(format!("USER{i}@example.com")),
@@ -1434,6 +1434,7 @@ async fn a_batch_write_creates_and_updates_by_email_all_or_nothing() {
             .await
             .expect("read")
             .expect("company"),
+        latchkey_domain::audit::Actor::admin("test"),
     );
     let rules = store.target_user_rules(&small_scope).await.expect("rules");
     let two: Vec<TargetUserWrite> = ["x@example.com", "y@example.com"]

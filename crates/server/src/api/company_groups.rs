@@ -91,15 +91,18 @@ pub async fn update(
 ) -> ApiResult<Json<ServiceResult<IdResult>>> {
     let group = find(&state, &reach, &id).await?;
     let name = valid_name(body.name.as_deref())?;
-    state.store.rename_group(&group, &name).await?;
+    let owner = caller.scope_for(group.owner.clone())?;
+    state.store.rename_group(&owner, &group, &name).await?;
     if let Some(ids) = body
         .company_resource_id_array
         .as_deref()
         .filter(|ids| !ids.is_empty())
     {
-        let owner = caller.scope_for(group.owner.clone())?;
         let members = members(&state, &caller, &owner, ids).await?;
-        state.store.add_group_members(&group, &members).await?;
+        state
+            .store
+            .add_group_members(&owner, &group, &members)
+            .await?;
         state.clients_changed().await?;
     }
     Ok(ok(IdResult {
@@ -112,13 +115,14 @@ pub async fn update(
     security(("oauth2" = ["api1"]), ("bearerAuth" = [])))]
 pub async fn delete(
     State(state): State<AppState>,
-    Reaching { reach, .. }: Reaching,
+    Reaching { caller, reach }: Reaching,
     Path(id): Path<String>,
 ) -> ApiResult<Json<ServiceResult<IdResult>>> {
     let group = find(&state, &reach, &id).await?;
+    let owner = caller.scope_for(group.owner.clone())?;
     state
         .store
-        .delete_groups(std::slice::from_ref(&group))
+        .delete_groups(&owner, std::slice::from_ref(&group))
         .await?;
     state.clients_changed().await?;
     Ok(ok(IdResult {
@@ -153,7 +157,7 @@ pub async fn bulk_delete(
         }
         groups
     };
-    state.store.delete_groups(&groups).await?;
+    state.store.delete_groups(&owner, &groups).await?;
     state.clients_changed().await?;
     Ok(ok(IdResult {
         resource_id: groups.len().to_string(),
@@ -296,7 +300,10 @@ pub async fn add_participants(
     let group = find(&state, &reach, &id).await?;
     let owner = caller.scope_for(group.owner.clone())?;
     let members = members(&state, &caller, &owner, &participant_ids(body)?).await?;
-    state.store.add_group_members(&group, &members).await?;
+    state
+        .store
+        .add_group_members(&owner, &group, &members)
+        .await?;
     state.clients_changed().await?;
     Ok(ok(IdResult {
         resource_id: group.resource_id,
@@ -317,7 +324,10 @@ pub async fn remove_participants(
     let group = find(&state, &reach, &id).await?;
     let owner = caller.scope_for(group.owner.clone())?;
     let members = members(&state, &caller, &owner, &participant_ids(body)?).await?;
-    state.store.remove_group_members(&group, &members).await?;
+    state
+        .store
+        .remove_group_members(&owner, &group, &members)
+        .await?;
     state.clients_changed().await?;
     Ok(ok(IdResult {
         resource_id: group.resource_id,

@@ -142,7 +142,10 @@ pub async fn update(
     }
     body.owner_type = None;
     let spec = spec(&state, &scope, &body, Some(&field)).await?;
-    state.store.update_custom_field(&field, &spec).await?;
+    state
+        .store
+        .update_custom_field(&scope, &field, &spec)
+        .await?;
     Ok(ok(IdResult {
         resource_id: field.resource_id,
     }))

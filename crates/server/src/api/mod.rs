@@ -1,5 +1,6 @@
 //! `/api` handlers, one file per resource, named like the URL.
 
+pub mod audit_logs;
 pub mod available_for;
 pub mod clients;
 pub mod companies;

@@ -22,7 +22,8 @@ use axum::extract::{ConnectInfo, Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use futures_util::StreamExt;
-use latchkey_domain::authz::{Caller, CompanyRef, CompanyScope, Principal, Reach};
+use latchkey_domain::audit::{Actor, ActorKind};
+use latchkey_domain::authz::{Caller, CompanyRef, CompanyScope, Principal, Reach, self_scope};
 use latchkey_domain::ids::ResourceId;
 use latchkey_domain::password::{OneTimeToken, Password, TokenPurpose};
 use latchkey_domain::permission::PermissionSet;
@@ -129,7 +130,7 @@ pub async fn create(
         last_name: &new.last_name,
         email: new.email.as_str(),
     };
-    let message = match send_link(&state, key, &recipient, TokenPurpose::Create).await {
+    let message = match send_link(&state, &scope, key, &recipient, TokenPurpose::Create).await {
         Ok(Ok(Delivery::Sent)) => format!(
             "The user was created and a link to set a password was sent to {}",
             new.email.as_str()
@@ -222,7 +223,7 @@ pub async fn delete(
     let scope = editable_scope(&state, &caller, &user)?;
     let deleted = state
         .store
-        .delete_users(&scope.as_reach(), &[user.key])
+        .delete_users(&scope, &scope.as_reach(), &[user.key])
         .await?;
     if deleted == 0 {
         return Err(StoreError::NotFound.into());
@@ -281,7 +282,10 @@ pub async fn bulk_delete(
             keys.push(user.key);
         }
     }
-    let deleted = state.store.delete_users(&reach, &keys).await?;
+    let deleted = state
+        .store
+        .delete_users(&caller.own_scope(), &reach, &keys)
+        .await?;
     tracing::info!(count = deleted, "system users deleted in bulk");
     Ok(ok(IdResult {
         resource_id: deleted.to_string(),
@@ -461,7 +465,7 @@ pub async fn remove_role(
     security(("oauth2" = ["api1"]), ("bearerAuth" = [])))]
 pub async fn send_reset_link(
     State(state): State<AppState>,
-    Reaching { reach, .. }: Reaching,
+    Reaching { caller, reach }: Reaching,
     JsonBody(body): JsonBody<SendPasswordResetLinkRequest>,
 ) -> ApiResult<Json<ServiceResult<IdResult>>> {
     let email = body
@@ -475,7 +479,8 @@ pub async fn send_reset_link(
         .user_by_email_in_reach(&reach, email)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("No user with the email {email} was found")))?;
-    let message = deliver(&state, &user, TokenPurpose::Reset).await?;
+    let scope = caller.scope_for(user.company.clone())?;
+    let message = deliver(&state, &scope, &user, TokenPurpose::Reset).await?;
     Ok(ok_with(
         IdResult {
             resource_id: user.resource_id.to_string(),
@@ -493,12 +498,13 @@ pub async fn send_reset_link(
     security(("oauth2" = ["api1"]), ("bearerAuth" = [])))]
 pub async fn send_information_email(
     State(state): State<AppState>,
-    Reaching { reach, .. }: Reaching,
+    Reaching { caller, reach }: Reaching,
     Path(resource_id): Path<String>,
 ) -> ApiResult<Json<ServiceResult<IdResult>>> {
     let user = find(&state, &reach, &resource_id).await?;
     let message = if user.credentials.password_hash.is_none() {
-        deliver(&state, &user, TokenPurpose::Create).await?
+        let scope = caller.scope_for(user.company.clone())?;
+        deliver(&state, &scope, &user, TokenPurpose::Create).await?
     } else {
         let recipient = recipient(&user);
         match state.mailer.send_information(&recipient).await {
@@ -605,7 +611,10 @@ pub async fn change_password_as(
         ]));
     }
     let hash = hash_password(state, password).await?;
-    state.store.set_password(user.key, &hash).await?;
+    state
+        .store
+        .set_password(&caller.own_scope(), user.key, &hash)
+        .await?;
     tracing::info!(user = %user.resource_id, "password changed");
     Ok(IdResult {
         resource_id: user.resource_id.to_string(),
@@ -689,7 +698,10 @@ pub async fn update_settings_as(
     if !errors.is_empty() {
         return Err(ApiError::input(errors));
     }
-    state.store.set_user_settings(user.key, &settings).await?;
+    state
+        .store
+        .set_user_settings(&caller.own_scope(), user.key, &settings)
+        .await?;
     Ok(IdResult {
         resource_id: user.resource_id.to_string(),
     })
@@ -937,6 +949,7 @@ fn recipient(user: &UserRecord) -> Recipient<'_> {
 /// could receive it. The outer error is the store's, the inner one the mail's.
 async fn send_link(
     state: &AppState,
+    scope: &CompanyScope,
     user_key: i64,
     to: &Recipient<'_>,
     purpose: TokenPurpose,
@@ -947,7 +960,7 @@ async fn send_link(
     let token = OneTimeToken::generate();
     let expires_at = state
         .store
-        .issue_password_token(user_key, &token.digest(&state.hasher), purpose)
+        .issue_password_token(scope, user_key, &token.digest(&state.hasher), purpose)
         .await?;
     let delivery = state
         .mailer
@@ -960,8 +973,13 @@ async fn send_link(
 }
 
 /// [`send_link`] for an existing user, with the response message; a mail failure is 503.
-async fn deliver(state: &AppState, user: &UserRecord, purpose: TokenPurpose) -> ApiResult<String> {
-    match send_link(state, user.key, &recipient(user), purpose).await? {
+async fn deliver(
+    state: &AppState,
+    scope: &CompanyScope,
+    user: &UserRecord,
+    purpose: TokenPurpose,
+) -> ApiResult<String> {
+    match send_link(state, scope, user.key, &recipient(user), purpose).await? {
         Ok(Delivery::Sent) => Ok(format!(
             "A link to {} the password was sent to {}",
             match purpose {
@@ -1024,9 +1042,17 @@ async fn set_with_token(
         .ok_or_else(invalid)?;
     let password = Password::new_for(new, user.email.as_str()).map_err(ApiError::input)?;
     let hash = hash_password(state, password).await?;
+    // Following the link, the user acts for themselves.
+    let scope = self_scope(
+        user.company.clone(),
+        Actor::new(ActorKind::User, user.key, user.email.as_str()).from_origin(
+            Some(ip.to_string()),
+            crate::auth::bearer::user_agent(headers),
+        ),
+    );
     match state
         .store
-        .set_password_with_token(&digest, purpose, user.key, &hash)
+        .set_password_with_token(&scope, &digest, purpose, user.key, &hash)
         .await
     {
         Ok(()) => {}

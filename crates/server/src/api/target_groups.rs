@@ -108,7 +108,10 @@ pub async fn update(
         priority,
         is_active: body.is_active,
     };
-    state.store.update_target_group(&group, &changes).await?;
+    state
+        .store
+        .update_target_group(&scope, &group, &changes)
+        .await?;
     Ok(ok(IdResult {
         resource_id: group.resource_id,
     }))
@@ -124,7 +127,7 @@ pub async fn delete(
     Path(id): Path<String>,
 ) -> ApiResult<Json<ServiceResult<IdResult>>> {
     let group = find(&state, &scope, &id).await?;
-    state.store.delete_target_group(&group).await?;
+    state.store.delete_target_group(&scope, &group).await?;
     Ok(ok(IdResult {
         resource_id: group.resource_id,
     }))
@@ -385,7 +388,7 @@ pub async fn add_users(
     };
     let added = state
         .store
-        .add_target_group_members(&groups, &members)
+        .add_target_group_members(&scope, &groups, &members)
         .await?;
     let mut answer = Vec::with_capacity(groups.len());
     for (group, added) in groups.iter().zip(added) {
@@ -476,7 +479,7 @@ pub async fn remove_users(
     let members = users(&state, &scope, &ids).await?;
     state
         .store
-        .remove_target_group_members(&group, &members)
+        .remove_target_group_members(&scope, &group, &members)
         .await?;
     Ok(ok(IdResult {
         resource_id: group.resource_id,

@@ -84,11 +84,32 @@ pub async fn authorize(
         .await;
     match caller {
         Ok(caller) => {
+            let caller = with_origin(caller, &state, peer, request.headers());
             request.extensions_mut().insert(caller);
             next.run(request).await
         }
         Err(e) => e.into_response(),
     }
+}
+
+/// The caller as seen on this request: its address (through trusted proxies) and user agent
+/// go into the audit record of every change it makes.
+pub fn with_origin(
+    caller: Caller,
+    state: &AppState,
+    peer: SocketAddr,
+    headers: &HeaderMap,
+) -> Caller {
+    let ip = client_ip(peer, headers, &state.config.trusted_proxies);
+    caller.from_origin(Some(ip.to_string()), user_agent(headers))
+}
+
+/// The request's `User-Agent`, when it is text.
+pub fn user_agent(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
 }
 
 /// The REST API client a bearer token speaks for, before any route's permission is checked:

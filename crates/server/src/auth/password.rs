@@ -12,7 +12,8 @@
 
 use std::net::IpAddr;
 
-use latchkey_domain::authz::{Caller, Principal};
+use latchkey_domain::audit::{Actor, ActorKind};
+use latchkey_domain::authz::{Caller, Principal, self_scope};
 use latchkey_domain::password::{self, Password, locked_for_secs};
 use latchkey_domain::time::now_millis;
 use latchkey_domain::user::STATUS_ACTIVE;
@@ -69,6 +70,7 @@ pub async fn sign_in(
     email: &str,
     password: &str,
     ip: IpAddr,
+    user_agent: Option<String>,
 ) -> Result<Caller, SignInError> {
     state
         .sign_in_limiter
@@ -100,6 +102,12 @@ pub async fn sign_in(
     let Some(user) = user else {
         return Err(SignInError::InvalidCredentials);
     };
+    // What happens to the account is the user's own event, recorded in their company's log.
+    let scope = self_scope(
+        user.company.clone(),
+        Actor::new(ActorKind::User, user.key, user.email.as_str())
+            .from_origin(Some(ip.to_string()), user_agent),
+    );
     if locked {
         // Right or wrong, the same answer after the same hash. Attempts during the lock do not
         // extend it, so a guesser cannot keep the real user out for longer than one lock.
@@ -109,7 +117,7 @@ pub async fn sign_in(
     if !matched {
         let locked_until = state
             .store
-            .record_sign_in_failure(user.key)
+            .record_sign_in_failure(&scope, user.key)
             .await
             .map_err(|e| internal(&e))?;
         tracing::info!(user = %user.resource_id, "sign-in with a wrong password");
@@ -123,7 +131,7 @@ pub async fn sign_in(
     }
     state
         .store
-        .record_sign_in_success(user.key)
+        .record_sign_in_success(&scope, user.key)
         .await
         .map_err(|e| internal(&e))?;
     tracing::info!(user = %user.resource_id, "signed in");
@@ -157,6 +165,7 @@ pub fn caller_for(state: &AppState, user: &UserRecord) -> Caller {
             key: user.key,
             resource_id: user.resource_id.clone(),
         },
+        user.email.as_str(),
         user.company.clone(),
         reseller_access,
         user.company_is_root,

@@ -177,6 +177,7 @@ impl ClientRegistry {
                     key: row.key,
                     client_id,
                 },
+                &row.name,
                 row.company,
                 reseller_access,
                 row.company_is_root,

@@ -84,7 +84,14 @@ pub async fn create(
         return Err(ApiError::input(missing));
     }
     let ip = client_ip(peer, &headers, &state.config.trusted_proxies);
-    let caller = sign_in(&state, body.email.trim(), &body.password, ip).await?;
+    let caller = sign_in(
+        &state,
+        body.email.trim(),
+        &body.password,
+        ip,
+        crate::auth::bearer::user_agent(&headers),
+    )
+    .await?;
     let Some(user_key) = caller.principal().user_key() else {
         return Err(ApiError::internal(
             "sign-in returned a caller that is not a user",

@@ -14,6 +14,7 @@
 //! `iat` at all: whoever signed a token, it cannot claim a longer life than the token endpoint
 //! gives. `latchkey admin keys revoke` ends a key's trust at once ([`revoke`]).
 
+use latchkey_domain::audit::Actor;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
@@ -156,7 +157,7 @@ impl KeyRing {
             .iter()
             .any(|k| k.retired_at.is_none() && k.algorithm == alg.as_str());
         if !has_active {
-            rotate(store, sealer, alg).await?;
+            rotate(store, sealer, alg, Actor::system("server start")).await?;
         }
         // Read the revision before the keys: a rotation racing this load then moves the revision
         // past what we record, and the next poll reloads.
@@ -319,9 +320,14 @@ impl KeyRing {
 }
 
 /// Generates a key for `alg`, stores it sealed, and makes it the active key.
-pub async fn rotate(store: &Store, sealer: &Sealer, alg: Algorithm) -> anyhow::Result<String> {
+pub async fn rotate(
+    store: &Store,
+    sealer: &Sealer,
+    alg: Algorithm,
+    actor: Actor,
+) -> anyhow::Result<String> {
     let key = generate(sealer, alg)?;
-    store.activate_signing_key(&key).await?;
+    store.activate_signing_key(actor, &key).await?;
     Ok(key.kid)
 }
 
@@ -335,6 +341,7 @@ pub async fn revoke(
     sealer: &Sealer,
     kid: &str,
     alg: Algorithm,
+    actor: Actor,
 ) -> anyhow::Result<Option<String>> {
     let unknown =
         || anyhow::anyhow!("no signing key with kid {kid} (see `latchkey admin keys list`)");
@@ -346,7 +353,10 @@ pub async fn revoke(
         None => Some(generate(sealer, alg)?),
         Some(_) => None,
     };
-    match store.revoke_signing_key(kid, replacement.as_ref()).await {
+    match store
+        .revoke_signing_key(actor, kid, replacement.as_ref())
+        .await
+    {
         Ok(Revoked::ActiveReplaced) => Ok(replacement.map(|k| k.kid)),
         Ok(Revoked::Retired) => Ok(None),
         Err(StoreError::NotFound) => Err(unknown()),
