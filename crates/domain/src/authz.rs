@@ -238,6 +238,13 @@ pub fn job_scope(company: CompanyRef) -> CompanyScope {
     CompanyScope { company }
 }
 
+/// A scope for a SCIM integration's bearer token: the SCIM service builds it only after the
+/// presented token's keyed digest matched the integration's, for the integration's own company.
+/// `grep scim_scope` lists every use.
+pub fn scim_scope(company: CompanyRef) -> CompanyScope {
+    CompanyScope { company }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
