@@ -160,7 +160,7 @@ pub fn table() -> Vec<ApiRoute> {
         roles, target_users,
     };
     use api::{jobs, target_group_upload as group_upload, target_user_import as import};
-    use api::{tags, target_groups};
+    use api::{scim, tags, target_groups};
     let mut table = vec![
         ApiRoute::new(Tier::Company, routes!(companies::my)),
         ApiRoute::new(Tier::Reseller, routes!(companies::search)),
@@ -265,6 +265,13 @@ pub fn table() -> Vec<ApiRoute> {
         ApiRoute::new(Tier::Company, routes!(target_groups::users_export)),
         ApiRoute::new(Tier::Company, routes!(target_groups::remove_users)),
         ApiRoute::new(Tier::Company, routes!(tags::search)),
+        ApiRoute::new(Tier::Company, routes!(scim::create)),
+        ApiRoute::new(Tier::Company, routes!(scim::fields)),
+        ApiRoute::new(Tier::Company, routes!(scim::search)),
+        ApiRoute::new(Tier::Company, routes!(scim::get)),
+        ApiRoute::new(Tier::Company, routes!(scim::update)),
+        ApiRoute::new(Tier::Company, routes!(scim::delete)),
+        ApiRoute::new(Tier::Company, routes!(scim::revoke)),
         ApiRoute::new(Tier::Company, routes!(import::upload)).unlimited_body(),
         ApiRoute::new(Tier::Company, routes!(import::uploaded_file)),
         ApiRoute::new(Tier::Company, routes!(import::example_file)),
