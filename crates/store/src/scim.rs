@@ -458,6 +458,15 @@ impl Store {
             return Err(StoreError::NotFound);
         }
         let now = now_millis();
+        // A user deleted through /api keeps its row (and so its link); its userName is free.
+        sqlx::query(&format!(
+            "DELETE FROM scim_users WHERE company_id = $1 AND user_name_folded = $2 \
+             AND user_id IN (SELECT id FROM target_users WHERE company_id = $1 AND status_id = {DELETED})"
+        ))
+        .bind(scope.company_id())
+        .bind(fold(link.user_name))
+        .execute(self.pool())
+        .await?;
         let updated = sqlx::query(
             "UPDATE scim_users SET user_name = $1, user_name_folded = $2, external_id = $3, \
              document = $4, update_time = $5 WHERE user_id = $6",

@@ -956,8 +956,8 @@ async fn an_entra_id_provisioning_cycle_replays() {
             .0,
         404
     );
-    // The userName is free again.
-    let (status, _) = scim(
+    // The userName is free again, also after a delete through /api.
+    let (status, again) = scim(
         &app,
         &t,
         Method::POST,
@@ -966,6 +966,34 @@ async fn an_entra_id_provisioning_cycle_replays() {
     )
     .await;
     assert_eq!(status, 201);
+    let again = again["id"].as_str().expect("id");
+    expect_data(
+        call(
+            &app,
+            Method::DELETE,
+            &format!("/api/target-users/{again}"),
+            &token,
+            None,
+            None,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        scim(&app, &t, Method::GET, &format!("/Users/{again}"), None)
+            .await
+            .0,
+        404
+    );
+    let (status, body) = scim(
+        &app,
+        &t,
+        Method::POST,
+        "/Users",
+        Some(json!({"userName": "Alice@contoso.com"})),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
 }
 
 /// A provisioning cycle as Okta sends it: PUT for profile updates, a path-less PATCH to
