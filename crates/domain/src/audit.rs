@@ -17,6 +17,8 @@ pub enum ActorKind {
     User,
     /// An operator running `latchkey admin` on the server.
     Admin,
+    /// A SCIM integration, provisioning from an identity provider with its bearer token.
+    Scim,
     /// The server itself: the first start, background jobs, key rotation.
     System,
 }
@@ -27,6 +29,7 @@ impl ActorKind {
             ActorKind::Client => "Client",
             ActorKind::User => "User",
             ActorKind::Admin => "Admin",
+            ActorKind::Scim => "Scim",
             ActorKind::System => "System",
         }
     }
@@ -36,6 +39,7 @@ impl ActorKind {
             "Client" => ActorKind::Client,
             "User" => ActorKind::User,
             "Admin" => ActorKind::Admin,
+            "Scim" => ActorKind::Scim,
             _ => ActorKind::System,
         }
     }

@@ -13,7 +13,7 @@
 //! - [`jobs`] and [`target_user_import`]: background jobs, and the spreadsheet import that
 //!   runs as jobs.
 //! - [`target_users`] and [`custom_fields`]: the people simulations are for, and the fields a
-//!   company adds to them.
+//!   company adds to them; [`scim`]: SCIM integrations (the management API).
 //!
 //! Field names follow the contract (camelCase on `/api`, snake_case in OAuth bodies); the
 //! structs are the single place where that spelling is decided.
@@ -31,6 +31,7 @@ pub mod limits;
 pub mod lookups;
 pub mod oauth;
 pub mod roles;
+pub mod scim;
 pub mod search;
 pub mod system_info;
 pub mod system_users;

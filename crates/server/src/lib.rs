@@ -8,6 +8,7 @@
 //!   [`auth::bearer`] before its handler in [`api`] runs; failures become the envelope in
 //!   [`error`].
 //! - [`mcp`] offers the table's operations to AI assistants as MCP tools at `/mcp`.
+//! - [`scim`] is the SCIM 2.0 service at `/scim/v2`, authenticated by integration tokens.
 //! - [`ops`] serves `/healthz`, `/readyz` and `/metrics`.
 //! - [`jobs`] runs queued jobs in the background (the imports of [`import`], which read files
 //!   with [`spreadsheet`]).
@@ -31,6 +32,7 @@ pub mod mcp;
 pub mod openapi;
 pub mod ops;
 pub mod routes;
+pub mod scim;
 pub mod spreadsheet;
 pub mod state;
 pub mod telemetry;
@@ -177,6 +179,7 @@ impl Application {
             clients,
             hasher,
             session_hasher: master.session_hasher(),
+            scim_hasher: master.scim_hasher(),
             catalog,
             openapi,
             jobs: jobs::Jobs::new(),
@@ -288,6 +291,7 @@ fn router(table: Vec<routes::ApiRoute>, state: AppState) -> Router {
         .merge(docs::router())
         .merge(console::router(console_api))
         .merge(api)
+        .merge(scim::router(state.clone()))
         .merge(mcp)
         .layer(axum::middleware::from_fn(ops::record))
         .layer(

@@ -153,6 +153,7 @@ fn operations(paths: &Paths) -> Vec<(String, Method, Operation)> {
 
 /// The table.
 pub fn table() -> Vec<ApiRoute> {
+    use api::scim;
     use api::system_info;
     use api::system_users as users;
     use api::{audit_logs, tags, target_groups};
@@ -268,6 +269,13 @@ pub fn table() -> Vec<ApiRoute> {
         ApiRoute::new(Tier::Company, routes!(target_groups::users_export)),
         ApiRoute::new(Tier::Company, routes!(target_groups::remove_users)),
         ApiRoute::new(Tier::Company, routes!(tags::search)),
+        ApiRoute::new(Tier::Company, routes!(scim::create)),
+        ApiRoute::new(Tier::Company, routes!(scim::fields)),
+        ApiRoute::new(Tier::Company, routes!(scim::search)),
+        ApiRoute::new(Tier::Company, routes!(scim::get)),
+        ApiRoute::new(Tier::Company, routes!(scim::update)),
+        ApiRoute::new(Tier::Company, routes!(scim::delete)),
+        ApiRoute::new(Tier::Company, routes!(scim::revoke)),
         ApiRoute::new(Tier::Company, routes!(import::upload)).unlimited_body(),
         ApiRoute::new(Tier::Company, routes!(import::uploaded_file)),
         ApiRoute::new(Tier::Company, routes!(import::example_file)),

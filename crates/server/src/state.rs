@@ -30,6 +30,8 @@ pub struct Inner {
     pub hasher: SecretHasher,
     /// Digests console session tokens.
     pub session_hasher: SecretHasher,
+    /// Digests SCIM integration tokens.
+    pub scim_hasher: SecretHasher,
     pub catalog: Arc<Catalog>,
     pub token_limiter: Limiter<i64>,
     /// Failed client authentications per address at the token endpoint.

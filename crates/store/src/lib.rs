@@ -9,7 +9,7 @@
 //! Every change goes through [`audit`]'s one write path, which commits it with its audit record.
 //!
 //! One file per resource: [`companies`], [`clients`], [`roles`], [`system_users`], [`keys`],
-//! [`target_users`] and [`custom_fields`],
+//! [`target_users`] and [`custom_fields`], [`scim`] (SCIM provisioning),
 //! and [`meta`] for counters that tell other processes something changed. Functions that touch
 //! tenant data take a [`latchkey_domain::authz::CompanyScope`] or
 //! [`latchkey_domain::authz::Reach`], which only the authorization step can build.
@@ -27,6 +27,7 @@ pub mod keys;
 pub mod lookups;
 pub mod meta;
 pub mod roles;
+pub mod scim;
 pub mod search;
 pub mod sessions;
 pub mod system_users;

@@ -454,15 +454,22 @@ async fn onboard_creates_a_company_and_its_company_admin_client() {
     let run = user.api(&onboard("Hooli", "Narnia", &[])).await;
     assert!(run.failure().contains("Narnia"), "{}", run.stderr);
 
-    // No SCIM on this server: refused before anything is created.
-    let run = user
+    // With --scim, the customer also gets a SCIM integration: its base URL and a token that
+    // the SCIM service accepts.
+    let handover = user
         .api(&onboard("Vandelay", "us", &["--scim", "Entra ID"]))
-        .await;
-    let stderr = run.failure();
-    assert!(
-        stderr.contains("does not offer SCIM") && stderr.contains("nothing was created"),
-        "{stderr}"
-    );
+        .await
+        .json();
+    let base = handover["scim"]["baseUrl"].as_str().expect("baseUrl");
+    assert_eq!(base, app.url("/scim/v2"));
+    let listed = app
+        .http
+        .get(format!("{base}/Users"))
+        .bearer_auth(handover["scim"]["token"].as_str().expect("token"))
+        .send()
+        .await
+        .expect("SCIM request");
+    assert_eq!(listed.status().as_u16(), 200);
     let reseller = api_client(&app, &app.reseller_token().await);
     let names: Vec<String> = reseller
         .companies_search(None, &Default::default())
@@ -474,7 +481,7 @@ async fn onboard_creates_a_company_and_its_company_admin_client() {
         .collect();
     assert!(names.contains(&"Initech".to_owned()), "{names:?}");
     assert!(
-        !names.iter().any(|n| n == "Hooli" || n == "Vandelay"),
+        names.contains(&"Vandelay".to_owned()) && !names.iter().any(|n| n == "Hooli"),
         "{names:?}"
     );
 }

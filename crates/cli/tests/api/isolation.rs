@@ -1,6 +1,7 @@
 //! Tenant isolation across the endpoints not covered by their own modules' isolation tests:
-//! exports, nested searches and participant removal. Another reseller's group G and company B
-//! are attacked by path, header and query; all answers are 403 or 404, and nothing changes.
+//! exports, nested searches, participant removal and SCIM integrations. Another reseller's
+//! group G, company B and B's SCIM integration are attacked by path, header and query; all
+//! answers are 403 or 404, and nothing changes.
 
 use latchkey_testkit::TestApp;
 use reqwest::Method;
@@ -35,6 +36,23 @@ async fn every_remaining_tenant_endpoint_refuses_another_tenant() {
     .await["resourceId"]
         .as_str()
         .expect("id")
+        .to_owned();
+
+    let integration = expect_data(
+        call(
+            &app,
+            Method::POST,
+            "/api/scim",
+            &owner,
+            Some(&b),
+            Some(json!({"name": "Their SCIM"})),
+        )
+        .await,
+    )
+    .await["token"]
+        .as_str()
+        .and_then(|t| t.split('.').next())
+        .expect("integration id")
         .to_owned();
 
     let header_b = Some(b.as_str());
@@ -131,6 +149,31 @@ async fn every_remaining_tenant_endpoint_refuses_another_tenant() {
             header_other,
             json!({"exportType": "Excel"}),
         ),
+        (
+            Method::POST,
+            "/api/scim".into(),
+            header_b,
+            json!({"name": "Mine"}),
+        ),
+        (Method::POST, "/api/scim/search".into(), header_b, json!({})),
+        (
+            Method::GET,
+            "/api/scim/fields".into(),
+            header_b,
+            json!(null),
+        ),
+        (
+            Method::GET,
+            format!("/api/scim/{integration}"),
+            header_b,
+            json!(null),
+        ),
+        (
+            Method::POST,
+            format!("/api/scim/{integration}/revoke"),
+            header_b,
+            json!(null),
+        ),
     ];
     for (method, path, header, body) in &forbidden {
         let body = (!body.is_null()).then(|| body.clone());
@@ -158,17 +201,26 @@ async fn every_remaining_tenant_endpoint_refuses_another_tenant() {
             format!("/api/company-groups/{group}/participants"),
             json!([a]),
         ),
+        (Method::GET, format!("/api/scim/{integration}"), json!(null)),
+        (
+            Method::PUT,
+            format!("/api/scim/{integration}"),
+            json!({"name": "Taken"}),
+        ),
+        (
+            Method::DELETE,
+            format!("/api/scim/{integration}"),
+            json!(null),
+        ),
+        (
+            Method::POST,
+            format!("/api/scim/{integration}/revoke"),
+            json!(null),
+        ),
     ];
     for (method, path, body) in &not_found {
-        let r = call(
-            &app,
-            method.clone(),
-            path,
-            &reseller,
-            None,
-            Some(body.clone()),
-        )
-        .await;
+        let body = (!body.is_null()).then(|| body.clone());
+        let r = call(&app, method.clone(), path, &reseller, None, body).await;
         expect_envelope(r, 404, "NOT_FOUND").await;
     }
     // A company admin is refused reseller-only exports outright.
@@ -280,4 +332,19 @@ async fn every_remaining_tenant_endpoint_refuses_another_tenant() {
             "{theirs} leaked"
         );
     }
+
+    // Their SCIM integration is untouched.
+    let theirs = expect_data(
+        call(
+            &app,
+            Method::GET,
+            &format!("/api/scim/{integration}"),
+            &owner,
+            Some(&b),
+            None,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(theirs["name"], "Their SCIM");
 }

@@ -33,6 +33,7 @@ mod reseller_flow;
 mod revocation;
 mod roles;
 mod schemathesis;
+mod scim;
 mod search_properties;
 mod signing_keys;
 mod slow_clients;

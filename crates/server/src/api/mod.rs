@@ -13,6 +13,7 @@ pub mod json;
 pub mod permissions;
 pub mod reference;
 pub mod roles;
+pub mod scim;
 pub mod system_info;
 pub mod system_users;
 pub mod tags;

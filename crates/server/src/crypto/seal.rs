@@ -75,6 +75,11 @@ impl MasterKey {
         SecretHasher::new(&self.derive("latchkey console-session digest v1"))
     }
 
+    /// Digests SCIM integration bearer tokens.
+    pub fn scim_hasher(&self) -> SecretHasher {
+        SecretHasher::new(&self.derive("latchkey scim-token digest v1"))
+    }
+
     pub fn sealer(&self) -> Sealer {
         Sealer {
             key: self.derive("latchkey signing-key seal v1"),

@@ -287,16 +287,18 @@ const EXAMPLES: &[Example] = &[
             let company = arg("companyId").unwrap_or_else(|| "my own company".into());
             let idp = arg("identityProvider").unwrap_or_else(|| "the identity provider".into());
             format!(
-                "I want {idp} to provision the target users of {company} by SCIM. This server \
-                 does not offer SCIM integrations yet, and no tool creates one: say so plainly. \
-                 Then help me prepare what setting it up will take: the company (check it with \
-                 `get_companies_resourceId`), a name for the integration (at most 30 \
-                 characters), the target group new users should join (list them with \
-                 `get_target_groups`, or none: users then stay ungrouped), and which of the \
-                 company's custom fields (`get_custom_fields_company`) the identity provider's \
-                 attributes should fill. Email, first and last name, department and phone are \
-                 synchronized anyway. The integration's token and SCIM URL will go into the \
-                 identity provider's provisioning settings."
+                "I want {idp} to provision the target users of {company} by SCIM. Help me set \
+                 it up: the company (check it with `get_companies_resourceId`), a name for the \
+                 integration (at most 30 characters, unique in the company), the target group \
+                 new users should join (list them with `get_target_groups`, or none: users then \
+                 stay under People), and which of the company's custom fields \
+                 (`get_custom_fields_company`) the identity provider's attributes should fill \
+                 (the attributes are listed by `get_scim_fields`). Email, first and last name, \
+                 department and phone are synchronized anyway. Then create it with `post_scim` \
+                 (body {{name, groupResourceId, fieldMappings: [{{customFieldResourceId, \
+                 scimFieldResourceId}}]}}) and give me its `token` and `baseUrl` for the identity \
+                 provider's provisioning settings: the token is shown only this once \
+                 (`post_scim_resourceId_revoke` issues a new one)."
             )
         },
     },
