@@ -351,6 +351,68 @@ impl Params {
     }
 
     /// Binds every collected value to `query`, in order.
+    /// The statement `sql` renumbered to name only the binds it uses, with those binds, in
+    /// order. A count shares the page's `FROM … WHERE` but not its select list, whose binds
+    /// (for example a target group's `isSelected`) it does not name; PostgreSQL refuses a bind
+    /// message with more values than the statement has parameters, and a cached statement of
+    /// the same text would otherwise be prepared with a count that varies from run to run.
+    /// Quoted literals and identifiers are left as they are.
+    pub fn used_by(&self, sql: &str) -> (String, Params) {
+        let mut out = String::with_capacity(sql.len());
+        let mut renumbered: Vec<usize> = Vec::new();
+        let mut chars = sql.char_indices().peekable();
+        while let Some((_, c)) = chars.next() {
+            match c {
+                '\'' | '"' => {
+                    out.push(c);
+                    for (_, d) in chars.by_ref() {
+                        out.push(d);
+                        if d == c {
+                            break;
+                        }
+                    }
+                }
+                '$' if chars.peek().is_some_and(|(_, d)| d.is_ascii_digit()) => {
+                    let mut digits = String::new();
+                    while let Some((_, d)) = chars.peek().copied() {
+                        if !d.is_ascii_digit() {
+                            break;
+                        }
+                        digits.push(d);
+                        chars.next();
+                    }
+                    match digits.parse::<usize>() {
+                        Ok(n) if n >= 1 && n <= self.binds.len() => {
+                            let position = match renumbered.iter().position(|&o| o == n) {
+                                Some(p) => p,
+                                None => {
+                                    renumbered.push(n);
+                                    renumbered.len() - 1
+                                }
+                            };
+                            out.push_str(&format!("${}", position + 1));
+                        }
+                        _ => {
+                            out.push('$');
+                            out.push_str(&digits);
+                        }
+                    }
+                }
+                _ => out.push(c),
+            }
+        }
+        let params = Params {
+            binds: renumbered
+                .iter()
+                .map(|&n| self.binds[n - 1].clone())
+                .collect(),
+            backend: self.backend,
+            per_run: self.per_run,
+            probes: Vec::new(),
+        };
+        (out, params)
+    }
+
     pub fn apply<'q>(
         &self,
         mut query: Query<'q, Any, AnyArguments<'q>>,
@@ -503,12 +565,12 @@ impl<T: Send + 'static> SearchQuery<T> {
         }
         let sums =
             self.each_sum(|i, e| format!("CAST(COALESCE(SUM({e}), 0) AS BIGINT) AS sum_{i}"));
-        let row = self
-            .params
-            .apply(sqlx::query(&format!(
-                "SELECT COUNT(*) AS total_count{sums} {}",
-                self.from
-            )))
+        let (sql, params) = self.params.used_by(&format!(
+            "SELECT COUNT(*) AS total_count{sums} {}",
+            self.from
+        ));
+        let row = params
+            .apply(sqlx::query(&sql))
             .fetch_one(store.pool())
             .await?;
         totals_of(&row, self.sums.len())
@@ -1145,6 +1207,29 @@ mod trigram_tests;
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_statement_binds_only_the_parameters_its_text_names() {
+        let mut params = Params::new(Backend::Postgres);
+        let selected = params.int(7);
+        let company = params.int(42);
+        let name = params.text("x");
+        assert_eq!(
+            (selected.as_str(), company.as_str(), name.as_str()),
+            ("$1", "$2", "$3")
+        );
+        let (sql, used) = params.used_by(
+            "SELECT COUNT(*) FROM t WHERE c = $2 AND n LIKE $3 ESCAPE '$1' AND \"$1\" = $2",
+        );
+        assert_eq!(
+            sql,
+            "SELECT COUNT(*) FROM t WHERE c = $1 AND n LIKE $2 ESCAPE '$1' AND \"$1\" = $1"
+        );
+        assert_eq!(used.binds, vec![Bind::Int(42), Bind::Text("x".into())]);
+        let (all, same) = params.used_by("SELECT $1, $2, $3, $10");
+        assert_eq!(all, "SELECT $1, $2, $3, $10");
+        assert_eq!(same.binds.len(), 3);
+    }
 
     const SPEC: SearchSpec = SearchSpec {
         fields: &[
