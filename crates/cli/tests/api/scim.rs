@@ -1395,3 +1395,80 @@ async fn a_token_is_confined_to_its_company() {
     .await;
     assert_eq!(scim(&app, &tb, Method::GET, "/Users", None).await.0, 200);
 }
+
+/// What an integration changes is in the company's audit log as its doing, and its own
+/// management is recorded without its token.
+#[tokio::test]
+async fn what_an_integration_does_is_audited_as_its_doing() {
+    let app = TestApp::spawn().await;
+    let token = app.reseller_token().await;
+    let (id, scim_token, _) = integration(&app, &token, None, json!({"name": "Entra"})).await;
+    let (status, created) = scim(
+        &app,
+        &scim_token,
+        Method::POST,
+        "/Users",
+        Some(json!({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+            "userName": "ada@example.com",
+            "name": {"givenName": "Ada", "familyName": "Lovelace"},
+            "emails": [{"value": "ada@example.com", "type": "work", "primary": true}],
+            "active": true
+        })),
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    let revoked = expect_data(
+        call(
+            &app,
+            Method::POST,
+            &format!("/api/scim/{id}/revoke"),
+            &token,
+            None,
+            None,
+        )
+        .await,
+    )
+    .await;
+    let new_token = revoked["results"][0]["token"]
+        .as_str()
+        .expect("new token")
+        .to_owned();
+
+    let page = expect_data(
+        call(
+            &app,
+            Method::POST,
+            "/api/audit-logs/search",
+            &token,
+            None,
+            Some(
+                json!({"pageNumber": 1, "pageSize": 100, "orderBy": "Sequence", "ascending": true}),
+            ),
+        )
+        .await,
+    )
+    .await;
+    let text = page.to_string();
+    for secret in [&scim_token, &new_token] {
+        let random = secret.split_once('.').map_or(secret.as_str(), |(_, r)| r);
+        assert!(!text.contains(random), "a SCIM token is in the audit log");
+    }
+    let rows = page["results"].as_array().expect("results").clone();
+    let by_scim: Vec<&Value> = rows
+        .iter()
+        .filter(|r| r["userName"] == "SCIM Entra")
+        .collect();
+    assert!(
+        by_scim
+            .iter()
+            .any(|r| r["entityName"] == "TargetUser" && r["operation"] == "Create"),
+        "the user the integration created is recorded as its doing: {rows:?}"
+    );
+    let management: Vec<&str> = rows
+        .iter()
+        .filter(|r| r["entityName"] == "ScimIntegration")
+        .map(|r| r["operation"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(management, ["Create", "Update"], "{rows:?}");
+}
