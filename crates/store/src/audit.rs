@@ -210,41 +210,35 @@ async fn append(
         .chunks(per_statement)
         .zip(prepared.chunks(per_statement))
     {
-        let mut sql = format!("INSERT INTO audit_logs ({INSERT_COLUMNS}) VALUES ");
-        for i in 0..chunk.len() {
-            if i > 0 {
-                sql.push(',');
-            }
-            let b = i * BINDS_PER_RECORD;
-            let row: Vec<String> = (1..=BINDS_PER_RECORD)
-                .map(|k| format!("${}", b + k))
-                .collect();
-            sql.push('(');
-            sql.push_str(&row.join(", "));
-            sql.push(')');
-        }
-        let mut query = sqlx::query(&sql);
+        let mut params = Params::new(backend);
+        let mut tuples = Vec::with_capacity(chunk.len());
         for (e, p) in chunk_entries.iter().zip(chunk) {
-            query = query
-                .bind(p.resource_id.clone())
-                .bind(company_id)
-                .bind(p.seq)
-                .bind(now)
-                .bind(actor.kind.as_str())
-                .bind(actor.key)
-                .bind(actor.name.clone())
-                .bind(e.entity_name)
-                .bind(e.entity_resource_id.clone())
-                .bind(e.operation.code())
-                .bind(p.old.clone())
-                .bind(p.new.clone())
-                .bind(actor.ip.clone())
-                .bind(actor.user_agent.clone())
-                .bind(e.description.clone())
-                .bind(p.prev.clone())
-                .bind(p.hash.clone());
+            let cells = [
+                params.text(p.resource_id.as_str()),
+                params.int(company_id),
+                params.int(p.seq),
+                params.int(now),
+                params.text(actor.kind.as_str()),
+                params.int(actor.key),
+                params.text(actor.name.as_str()),
+                params.text(e.entity_name),
+                params.text(e.entity_resource_id.as_str()),
+                params.int(e.operation.code()),
+                params.optional_text(p.old.as_deref()),
+                params.optional_text(p.new.as_deref()),
+                params.optional_text(actor.ip.as_deref()),
+                params.optional_text(actor.user_agent.as_deref()),
+                params.text(e.description.as_str()),
+                params.text(p.prev.as_str()),
+                params.text(p.hash.as_str()),
+            ];
+            tuples.push(format!("({})", cells.join(", ")));
         }
-        query.execute(&mut *conn).await?;
+        let sql = format!(
+            "INSERT INTO audit_logs ({INSERT_COLUMNS}) VALUES {}",
+            tuples.join(", ")
+        );
+        params.apply(sqlx::query(&sql)).execute(&mut *conn).await?;
     }
     sqlx::query("UPDATE audit_chain_heads SET seq = $1, hash = $2 WHERE company_id = $3")
         .bind(seq)

@@ -334,6 +334,14 @@ impl Params {
         self.push(Bind::Int(i))
     }
 
+    /// `v` as a bind, or the literal `NULL` when there is none.
+    pub fn optional_text(&mut self, v: Option<&str>) -> String {
+        match v {
+            Some(s) => self.text(s),
+            None => "NULL".to_owned(),
+        }
+    }
+
     /// Has the statements these binds go with run unprepared, so that PostgreSQL plans them for
     /// their values every time, where by default a statement is kept prepared on the
     /// connection and after five runs PostgreSQL may switch it to one generic plan for any

@@ -1183,17 +1183,17 @@ async fn insert_users(
             params.int(now),
             params.text(v.email.clone()),
             params.text(v.folded_email()),
-            optional_text(&mut params, &v.first_name),
-            optional_text(&mut params, &v.last_name),
-            optional_text(&mut params, &v.department),
-            optional_text(&mut params, &v.phone_number),
+            params.optional_text(v.first_name.as_deref()),
+            params.optional_text(v.last_name.as_deref()),
+            params.optional_text(v.department.as_deref()),
+            params.optional_text(v.phone_number.as_deref()),
             params.int(v.priority),
             params.int(v.status),
-            optional_text(&mut params, &v.time_zone_id),
-            optional_text(&mut params, &v.preferred_language_id),
-            optional_text(&mut params, &v.manager_first_name),
-            optional_text(&mut params, &v.manager_last_name),
-            optional_text(&mut params, &v.manager_email),
+            params.optional_text(v.time_zone_id.as_deref()),
+            params.optional_text(v.preferred_language_id.as_deref()),
+            params.optional_text(v.manager_first_name.as_deref()),
+            params.optional_text(v.manager_last_name.as_deref()),
+            params.optional_text(v.manager_email.as_deref()),
         ];
         tuples.push(format!("({})", cells.join(", ")));
     }
@@ -1212,13 +1212,6 @@ async fn insert_users(
 }
 
 /// A nullable text cell: SQL `NULL` itself rather than a bind, since the binds are typed.
-fn optional_text(params: &mut Params, v: &Option<String>) -> String {
-    match v {
-        Some(s) => params.text(s.clone()),
-        None => "NULL".to_owned(),
-    }
-}
-
 async fn write_field_values(
     backend: Backend,
     conn: &mut AnyConnection,

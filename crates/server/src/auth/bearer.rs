@@ -100,8 +100,19 @@ pub fn with_origin(
     peer: SocketAddr,
     headers: &HeaderMap,
 ) -> Caller {
+    let (ip, agent) = origin(state, peer, headers);
+    caller.from_origin(ip, agent)
+}
+
+/// Where a request comes from, as an audit record names it: the address (through trusted
+/// proxies) and the user agent.
+pub fn origin(
+    state: &AppState,
+    peer: SocketAddr,
+    headers: &HeaderMap,
+) -> (Option<String>, Option<String>) {
     let ip = client_ip(peer, headers, &state.config.trusted_proxies);
-    caller.from_origin(Some(ip.to_string()), user_agent(headers))
+    (Some(ip.to_string()), user_agent(headers))
 }
 
 /// The request's `User-Agent`, when it is text.

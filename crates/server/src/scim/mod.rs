@@ -132,23 +132,19 @@ async fn authenticate(State(state): State<AppState>, mut request: Request, next:
         return ScimError::unauthorized("The bearer token is not valid").into_response();
     };
     // What the integration changes is audited as its doing, from where the request came.
-    let ip = request
+    let (ip, agent) = match request
         .extensions()
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|peer| {
-            crate::auth::client_ip::client_ip(
-                peer.0,
-                request.headers(),
-                &state.config.trusted_proxies,
-            )
-            .to_string()
-        });
+    {
+        Some(peer) => crate::auth::bearer::origin(&state, peer.0, request.headers()),
+        None => (None, crate::auth::bearer::user_agent(request.headers())),
+    };
     let actor = Actor::new(
         ActorKind::Scim,
         owner.integration.key,
         format!("SCIM {}", owner.integration.name),
     )
-    .from_origin(ip, crate::auth::bearer::user_agent(request.headers()));
+    .from_origin(ip, agent);
     let base = format!("{}{BASE_PATH}", state.config.public_url_for(&state.issuer));
     request.extensions_mut().insert(Arc::new(ScimContext {
         integration: owner.integration,
