@@ -61,9 +61,19 @@ impl Store {
     }
 
     /// The one place the store opens a write transaction.
+    ///
+    /// On SQLite it begins `IMMEDIATE`, taking the write lock at once (waiting out the busy
+    /// timeout for it): a deferred transaction that reads first, as a delete that checks for
+    /// children does, would hold a read snapshot that it cannot upgrade once another writer
+    /// has committed, and SQLite fails it at once with `SQLITE_BUSY` instead of waiting.
+    /// PostgreSQL locks rows as they are written, and its plain `BEGIN` is the right one.
     async fn open_write(&self, scope: Option<CompanyScope>) -> Result<Write, StoreError> {
+        let tx = match self.backend {
+            Backend::Sqlite => self.pool().begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool().begin().await?,
+        };
         Ok(Write {
-            tx: self.pool().begin().await?,
+            tx,
             scope,
             entries: Vec::new(),
             backend: self.backend,

@@ -1120,3 +1120,46 @@ async fn a_company_admin_changes_its_profile_but_not_its_licence() {
     .await;
     assert_eq!(dto["name"], "Other Renamed");
 }
+
+/// Writes that read before they change (a delete checks the children first) run side by side
+/// without failing: on SQLite a write transaction takes the write lock when it begins, so
+/// none has to upgrade a read snapshot that another writer has made stale.
+#[tokio::test]
+async fn concurrent_deletes_and_creates_all_succeed() {
+    let app = TestApp::spawn().await;
+    let token = app.reseller_token().await;
+    let mine = app.initial.company_resource_id.clone();
+    let ids: Vec<String> = (0..12)
+        .map(|i| create_company(&app, &format!("Doomed {i}"), Some(&mine), false))
+        .collect();
+    let mut requests = tokio::task::JoinSet::new();
+    for (i, id) in ids.iter().enumerate() {
+        let delete = app
+            .http
+            .delete(app.url(&format!("/api/companies/{id}")))
+            .bearer_auth(&token);
+        // Creations that only write, beside deletions that read first.
+        let create = app
+            .http
+            .post(app.url("/api/company-groups"))
+            .bearer_auth(&token)
+            .json(&json!({"name": format!("Group {i}"), "companyResourceIdArray": []}));
+        for request in [delete, create] {
+            requests.spawn(async move {
+                let response = request.send().await.expect("request");
+                (
+                    response.status().as_u16(),
+                    response.text().await.unwrap_or_default(),
+                )
+            });
+        }
+    }
+    let mut failed = Vec::new();
+    while let Some(done) = requests.join_next().await {
+        let (status, body) = done.expect("request task");
+        if status != 200 {
+            failed.push(format!("{status} {body}"));
+        }
+    }
+    assert!(failed.is_empty(), "{failed:#?}");
+}
