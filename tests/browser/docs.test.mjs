@@ -52,6 +52,8 @@ test("Authorize with client credentials, then Try it out on GET /api/companies/m
   await page.screenshot({ path: `${artifacts}/10-docs-authorized.png` });
   await modal.locator("button.close-modal").click();
 
+  // Tags start collapsed: open the Company tag first.
+  await page.locator("#operations-tag-Company").click();
   const operation = page.locator(".opblock").filter({ has: page.locator(".opblock-summary-path[data-path='/api/companies/my']") });
   await operation.locator(".opblock-summary").click();
   // /docs opens operations ready to try (tryItOutEnabled); otherwise press "Try it out" first.

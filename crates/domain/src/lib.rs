@@ -10,6 +10,7 @@
 //! - [`role`]: the built-in roles.
 //! - [`user`]: system users' fields (email, names, phone), checked at the edge.
 //! - [`target_user`]: target users' rules, the one validation every write of one goes through.
+//! - [`siem`]: SIEM destinations (Splunk HEC or syslog over UDP, TCP, TLS), checked at the edge.
 //! - [`password`]: Argon2id password hashes, the password policy, one-time set-password
 //!   tokens and sign-in lockout.
 //! - [`authz`]: the caller, and the [`authz::CompanyScope`] that only the authorization check can
@@ -23,6 +24,7 @@ pub mod password;
 pub mod permission;
 pub mod role;
 pub mod secret;
+pub mod siem;
 pub mod target_user;
 pub mod time;
 pub mod user;

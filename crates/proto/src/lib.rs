@@ -14,6 +14,7 @@
 //!   runs as jobs.
 //! - [`target_users`] and [`custom_fields`]: the people simulations are for, and the fields a
 //!   company adds to them; [`scim`]: SCIM integrations (the management API).
+//! - [`siem`]: SIEM integrations, where the audit log is forwarded, and their delivery state.
 //!
 //! Field names follow the contract (camelCase on `/api`, snake_case in OAuth bodies); the
 //! structs are the single place where that spelling is decided.
@@ -33,6 +34,7 @@ pub mod oauth;
 pub mod roles;
 pub mod scim;
 pub mod search;
+pub mod siem;
 pub mod system_info;
 pub mod system_users;
 pub mod tags;

@@ -104,6 +104,17 @@ pub struct Config {
     /// Seconds an uploaded file (`transactionId`) is kept; after that it answers 404 and is
     /// purged.
     pub import_transaction_seconds: u64,
+    /// Seconds a server's claim on a SIEM destination lasts unless renewed (it renews every
+    /// fifth of it). Another replica takes over a destination this long after its server died.
+    pub siem_lease_seconds: u64,
+    /// The longest wait between two attempts to reach a failing SIEM destination; waits
+    /// double from one second up to it, and attempts never stop.
+    pub siem_retry_max_seconds: u64,
+    /// How often an idle destination looks for new records (milliseconds): the bound on the
+    /// time from a commit to its forwarding when nothing else wakes it.
+    pub siem_poll_ms: u64,
+    /// Records sent to a destination per batch (one write or one HEC request).
+    pub siem_batch_size: u32,
 }
 
 impl std::fmt::Debug for Config {
@@ -173,6 +184,10 @@ impl Default for Config {
             job_workers: 2,
             import_max_file_mib: 32,
             import_transaction_seconds: 24 * 3600,
+            siem_lease_seconds: 15,
+            siem_retry_max_seconds: 60,
+            siem_poll_ms: 100,
+            siem_batch_size: 500,
         }
     }
 }

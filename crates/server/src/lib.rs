@@ -33,6 +33,7 @@ pub mod openapi;
 pub mod ops;
 pub mod routes;
 pub mod scim;
+pub mod siem;
 pub mod spreadsheet;
 pub mod state;
 pub mod telemetry;
@@ -220,12 +221,16 @@ impl Application {
     ) -> anyhow::Result<()> {
         let watcher = tokio::spawn(watch_for_changes(self.state.clone()));
         let runner = tokio::spawn(jobs::run(self.state.clone()));
+        let forwarder = tokio::spawn(siem::run(self.state.clone()));
         listener::serve(self.listener, self.router, self.limits, shutdown).await;
         watcher.abort();
         // Stopping the runner stops its jobs; once it is gone, they are handed back.
         runner.abort();
         let _ = runner.await;
         jobs::release(&self.state).await;
+        forwarder.abort();
+        let _ = forwarder.await;
+        siem::release(&self.state).await;
         self.state.store.close().await;
         Ok(())
     }

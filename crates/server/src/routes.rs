@@ -153,7 +153,6 @@ fn operations(paths: &Paths) -> Vec<(String, Method, Operation)> {
 
 /// The table.
 pub fn table() -> Vec<ApiRoute> {
-    use api::scim;
     use api::system_info;
     use api::system_users as users;
     use api::{audit_logs, tags, target_groups};
@@ -162,6 +161,7 @@ pub fn table() -> Vec<ApiRoute> {
         roles, target_users,
     };
     use api::{jobs, target_group_upload as group_upload, target_user_import as import};
+    use api::{scim, siem_settings};
     let mut table = vec![
         ApiRoute::new(Tier::Company, routes!(companies::my)),
         ApiRoute::new(Tier::Reseller, routes!(companies::search)),
@@ -276,6 +276,13 @@ pub fn table() -> Vec<ApiRoute> {
         ApiRoute::new(Tier::Company, routes!(scim::update)),
         ApiRoute::new(Tier::Company, routes!(scim::delete)),
         ApiRoute::new(Tier::Company, routes!(scim::revoke)),
+        ApiRoute::new(Tier::Company, routes!(siem_settings::create)),
+        ApiRoute::new(Tier::Company, routes!(siem_settings::search)),
+        ApiRoute::new(Tier::Company, routes!(siem_settings::export)),
+        ApiRoute::new(Tier::Company, routes!(siem_settings::test)),
+        ApiRoute::new(Tier::Company, routes!(siem_settings::get)),
+        ApiRoute::new(Tier::Company, routes!(siem_settings::update)),
+        ApiRoute::new(Tier::Company, routes!(siem_settings::delete)),
         ApiRoute::new(Tier::Company, routes!(import::upload)).unlimited_body(),
         ApiRoute::new(Tier::Company, routes!(import::uploaded_file)),
         ApiRoute::new(Tier::Company, routes!(import::example_file)),

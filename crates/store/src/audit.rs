@@ -342,11 +342,11 @@ pub const AUDIT_SEARCH: SearchSpec = SearchSpec {
     tiebreak: "l.seq",
 };
 
-const RECORD_COLUMNS: &str = "SELECT l.resource_id, l.company_id, l.seq, l.log_time, l.actor_kind, \
+pub(crate) const RECORD_COLUMNS: &str = "SELECT l.resource_id, l.company_id, l.seq, l.log_time, l.actor_kind, \
     l.user_key, l.user_name, l.entity_name, l.entity_resource_id, l.operation, l.old_value, \
     l.new_value, l.ip, l.user_agent, l.description, l.prev_hash, l.hash";
 
-fn record_row(row: &AnyRow) -> Result<AuditRecord, StoreError> {
+pub(crate) fn record_row(row: &AnyRow) -> Result<AuditRecord, StoreError> {
     Ok(AuditRecord {
         resource_id: row.try_get("resource_id")?,
         company_id: row.try_get("company_id")?,

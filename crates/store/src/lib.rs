@@ -30,6 +30,7 @@ pub mod roles;
 pub mod scim;
 pub mod search;
 pub mod sessions;
+pub mod siem;
 pub mod system_users;
 pub mod tags;
 pub mod target_groups;

@@ -14,6 +14,7 @@ pub mod permissions;
 pub mod reference;
 pub mod roles;
 pub mod scim;
+pub mod siem_settings;
 pub mod system_info;
 pub mod system_users;
 pub mod tags;
