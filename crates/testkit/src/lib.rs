@@ -19,6 +19,7 @@ use tokio::sync::oneshot;
 
 pub use reqwest;
 
+pub mod hec;
 pub mod smtp;
 
 /// `initial-credentials.json`.
