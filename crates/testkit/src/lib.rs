@@ -20,6 +20,7 @@ use tokio::sync::oneshot;
 pub use reqwest;
 
 pub mod hec;
+pub mod rsyslog;
 pub mod smtp;
 
 /// `initial-credentials.json`.
