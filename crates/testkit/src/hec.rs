@@ -123,7 +123,8 @@ struct Shared {
     ack: bool,
     fault: watch::Sender<HecFault>,
     inner: Mutex<Inner>,
-    arrived: Notify,
+    /// Woken whenever a request is recorded (and so whenever events are stored).
+    changed: Notify,
 }
 
 #[derive(Default)]
@@ -150,6 +151,11 @@ impl Shared {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
+
+    fn record(&self, entry: HecRequest) {
+        self.inner().log.push(entry);
+        self.changed.notify_waiters();
+    }
 }
 
 impl HecReceiver {
@@ -164,7 +170,7 @@ impl HecReceiver {
             ack: options.ack,
             fault,
             inner: Mutex::new(Inner::default()),
-            arrived: Notify::new(),
+            changed: Notify::new(),
         });
         let receiver = Self {
             addr,
@@ -263,18 +269,40 @@ impl HecReceiver {
 
     /// Waits until at least `n` events are stored; false if `timeout` passes first.
     pub async fn wait_for(&self, n: usize, timeout: Duration) -> bool {
+        self.wait_until(timeout, |inner| inner.events.len() >= n)
+            .await
+    }
+
+    /// Waits until at least `n` requests reached the event endpoints, whatever was answered
+    /// (to see a client retry while a fault is on); false if `timeout` passes first.
+    pub async fn wait_for_requests(&self, n: usize, timeout: Duration) -> bool {
+        self.wait_until(timeout, |inner| {
+            inner.log.iter().filter(|r| is_event_path(&r.path)).count() >= n
+        })
+        .await
+    }
+
+    async fn wait_until(&self, timeout: Duration, done: impl Fn(&Inner) -> bool) -> bool {
         let deadline = Instant::now() + timeout;
         loop {
-            let notified = self.shared.arrived.notified();
-            tokio::pin!(notified);
-            notified.as_mut().enable();
-            if self.shared.inner().events.len() >= n {
+            let changed = self.shared.changed.notified();
+            tokio::pin!(changed);
+            // Registered before the check, so a change between check and wait is not missed.
+            changed.as_mut().enable();
+            if done(&self.shared.inner()) {
                 return true;
             }
-            if tokio::time::timeout_at(deadline, notified).await.is_err() {
-                return self.shared.inner().events.len() >= n;
+            if tokio::time::timeout_at(deadline, changed).await.is_err() {
+                return done(&self.shared.inner());
             }
         }
+    }
+
+    /// Forgets the stored events and the request log (channels and pending acks stay).
+    pub fn clear(&self) {
+        let mut inner = self.shared.inner();
+        inner.events.clear();
+        inner.log.clear();
     }
 
     /// Closes the port and every open connection: clients get "connection refused".
@@ -489,7 +517,7 @@ impl Answer {
 fn finish(shared: &Shared, mut entry: HecRequest, answer: Answer) -> Response {
     entry.status = Some(answer.status.as_u16());
     entry.code = answer.code();
-    shared.inner().log.push(entry);
+    shared.record(entry);
     (answer.status, axum::Json(answer.body)).into_response()
 }
 
@@ -497,7 +525,7 @@ fn finish(shared: &Shared, mut entry: HecRequest, answer: Answer) -> Response {
 /// arrives, because the connection is dropped first.
 async fn fault_answer(shared: &Shared, conn: &Conn, entry: &HecRequest) -> Option<Response> {
     if conn.stopped.is_cancelled() {
-        shared.inner().log.push(entry.clone());
+        shared.record(entry.clone());
         return Some(conn.abandon(true).await);
     }
     let fault = *shared.fault.borrow();
@@ -509,11 +537,11 @@ async fn fault_answer(shared: &Shared, conn: &Conn, entry: &HecRequest) -> Optio
             Answer::new(StatusCode::SERVICE_UNAVAILABLE, "Server is busy", 9),
         )),
         HecFault::Reset => {
-            shared.inner().log.push(entry.clone());
+            shared.record(entry.clone());
             Some(conn.abandon(true).await)
         }
         HecFault::Hang => {
-            shared.inner().log.push(entry.clone());
+            shared.record(entry.clone());
             let mut faults = shared.fault.subscribe();
             let cleared = async {
                 // An error means the sender is gone, which is the receiver gone: stop hanging.
@@ -608,9 +636,7 @@ async fn event(
                 events: stored,
                 ..entry
             };
-            let response = finish(&shared, entry, answer);
-            shared.arrived.notify_waiters();
-            response
+            finish(&shared, entry, answer)
         }
         Err(answer) => finish(&shared, entry, answer),
     }

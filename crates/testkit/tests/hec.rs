@@ -267,6 +267,33 @@ async fn busy_answers_503_and_stores_nothing() {
     assert_eq!(statuses, vec![Some(503), Some(200)]);
 }
 
+#[tokio::test]
+async fn requests_can_be_awaited_while_nothing_is_stored() {
+    let hec = receiver(false).await;
+    hec.set_fault(HecFault::Busy503);
+    let sender = tokio::spawn({
+        let url = hec.event_url();
+        async move {
+            for _ in 0..3 {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                let _ = client()
+                    .post(&url)
+                    .header("authorization", format!("Splunk {TOKEN}"))
+                    .body(ONE)
+                    .send()
+                    .await;
+            }
+        }
+    });
+    assert!(hec.wait_for_requests(3, Duration::from_secs(5)).await);
+    assert!(!hec.wait_for(1, Duration::from_millis(50)).await);
+    sender.await.expect("sender");
+
+    hec.clear();
+    assert_eq!(hec.requests(), 0);
+    assert!(hec.log().is_empty());
+}
+
 /// Sends on one client, so that the second request reuses the pooled connection.
 async fn send_on(client: &reqwest::Client, hec: &HecReceiver) -> reqwest::Result<StatusCode> {
     client
