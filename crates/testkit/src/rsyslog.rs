@@ -151,13 +151,12 @@ impl Rsyslog {
     pub async fn start(options: RsyslogOptions) -> Self {
         let daemon = rsyslogd_path();
         if options.tls {
-            let driver = Path::new("/usr/lib/x86_64-linux-gnu/rsyslog/lmnsd_gtls.so");
-            let driver_found = driver.exists()
-                || fs::read_dir("/usr/lib")
-                    .into_iter()
-                    .flatten()
-                    .flatten()
-                    .any(|d| d.path().join("rsyslog/lmnsd_gtls.so").exists());
+            // Debian puts it under the multiarch directory, e.g. /usr/lib/x86_64-linux-gnu.
+            let driver_found = fs::read_dir("/usr/lib")
+                .into_iter()
+                .flatten()
+                .flatten()
+                .any(|entry| entry.path().join("rsyslog/lmnsd_gtls.so").exists());
             assert!(
                 driver_found,
                 "the rsyslog GnuTLS driver (lmnsd_gtls.so) is missing: {INSTALL_HINT}"
