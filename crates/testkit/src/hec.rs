@@ -32,7 +32,7 @@
 //! port and every open connection; [`HecReceiver::restart`] opens the same port again.
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
+use std::net::{Ipv4Addr, SocketAddr};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -161,8 +161,8 @@ impl Shared {
 impl HecReceiver {
     /// Starts a receiver on a free port of 127.0.0.1.
     pub async fn start(options: HecOptions) -> Self {
-        let listener = listen("127.0.0.1:0".parse().expect("a socket address"))
-            .expect("bind the HEC receiver");
+        let listener =
+            listen(SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).expect("bind the HEC receiver");
         let addr = listener.local_addr().expect("HEC receiver address");
         let (fault, _) = watch::channel(HecFault::None);
         let shared = Arc::new(Shared {

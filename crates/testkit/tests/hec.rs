@@ -1,6 +1,6 @@
 //! The HEC receiver speaks Splunk's protocol: checked here with a plain HTTP client.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use latchkey_testkit::hec::{CHANNEL_HEADER, HecFault, HecOptions, HecReceiver};
 use reqwest::StatusCode;
@@ -227,17 +227,26 @@ async fn with_acknowledgment_a_channel_is_required_and_acks_are_read_once() {
 
 #[tokio::test]
 async fn an_ack_turns_true_after_the_indexing_delay() {
+    let delay = Duration::from_secs(2);
     let hec = receiver(true).await;
-    hec.set_ack_delay(Duration::from_millis(300));
+    hec.set_ack_delay(delay);
+    let sent_at = Instant::now();
     let (_, body) = send(&hec, Some(CHANNEL), ONE).await;
     assert_eq!(body["ackId"], 0);
     // Received at once, acknowledged later.
     assert_eq!(hec.events().len(), 1);
     let (_, body) = ask_acks(&hec, CHANNEL, &[0]).await;
     assert_eq!(body, json!({"acks": {"0": false}}));
-    tokio::time::sleep(Duration::from_millis(400)).await;
-    let (_, body) = ask_acks(&hec, CHANNEL, &[0]).await;
-    assert_eq!(body, json!({"acks": {"0": true}}));
+    let deadline = sent_at + Duration::from_secs(10);
+    loop {
+        let (_, body) = ask_acks(&hec, CHANNEL, &[0]).await;
+        if body == json!({"acks": {"0": true}}) {
+            assert!(sent_at.elapsed() >= delay);
+            break;
+        }
+        assert!(Instant::now() < deadline, "the ack never turned true");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 #[tokio::test]
@@ -357,7 +366,7 @@ async fn hang_never_answers_until_the_client_gives_up() {
                 .map(|r| r.status())
         }
     });
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(hec.wait_for_requests(2, Duration::from_secs(5)).await);
     hec.set_fault(HecFault::None);
     let outcome = hanging.await.expect("request task");
     assert!(outcome.is_err(), "{outcome:?}");
