@@ -6,6 +6,9 @@
 //!
 //! [`TestApp`] has one method per endpoint the tests use; they return the raw
 //! [`reqwest::Response`] so that tests assert on status, headers and body themselves.
+//!
+//! The other ends the server talks to are real too: [`smtp`] is a mail sink, [`hec`] a Splunk
+//! HTTP Event Collector, [`rsyslog`] Debian's rsyslogd listening on TCP, UDP and TLS.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -19,6 +22,8 @@ use tokio::sync::oneshot;
 
 pub use reqwest;
 
+pub mod hec;
+pub mod rsyslog;
 pub mod smtp;
 
 /// `initial-credentials.json`.
