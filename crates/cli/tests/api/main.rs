@@ -35,6 +35,7 @@ mod roles;
 mod schemathesis;
 mod scim;
 mod search_properties;
+mod siem_forwarding;
 mod siem_settings;
 mod signing_keys;
 mod slow_clients;
