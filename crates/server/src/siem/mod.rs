@@ -7,13 +7,15 @@
 //! destinations to this server, one server per destination, renewing the leases while it
 //! lives; each leased destination gets a worker that sends batches from its cursor and moves
 //! the cursor only after a batch went through:
-//! - syslog over TCP or TLS: written to a connection the receiver had not closed; and since a
-//!   write can succeed into buffers that a dying receiver never reads, a failure resends what
-//!   was written in the [`REPLAY_WINDOW`] before it (duplicates carry the record's id, in
-//!   CEF `externalId`, for the receiver to drop);
+//! - syslog over TCP or TLS: written to a connection the receiver had not closed;
 //! - syslog over UDP: sent (UDP cannot confirm anything);
 //! - Splunk HEC: answered `Success`, and acknowledged as indexed when the collector uses
 //!   indexer acknowledgment.
+//!
+//! A syslog write can succeed into buffers that a dying receiver never reads (a datagram, into
+//! nothing at all), so after a syslog failure what was written in the [`REPLAY_WINDOW`] before
+//! it is sent again; duplicates carry the record's id, in CEF `externalId`, for the receiver
+//! to drop. The collector answers for each batch, so HEC resends only the batch that failed.
 //!
 //! A failure is noted on the destination (its last error, time and count, visible through the
 //! API and the console) and the batch is tried again after a wait that doubles from one
@@ -103,6 +105,13 @@ impl Sender {
                 h.send(&events).await
             }
         }
+    }
+
+    /// Whether a failure may have lost what was sent before it: a syslog write succeeds into
+    /// buffers (or a datagram leaves) with no word from the receiver, while the collector
+    /// answers each HEC batch, so what it took it has.
+    fn replays(&self) -> bool {
+        matches!(self, Self::Syslog(_))
     }
 
     fn reset(&mut self) {
@@ -251,7 +260,9 @@ async fn deliver(
             let next = now_millis() + i64::try_from(backoff.as_millis()).unwrap_or(i64::MAX);
             tracing::warn!(destination = %setting.resource_id, %error, attempt = failures,
                 "SIEM delivery failed; retrying");
-            if let Some((from, _)) = written.front() {
+            if let (Some((from, _)), true) =
+                (written.front(), sender.as_ref().is_some_and(Sender::replays))
+            {
                 position = position.min(*from);
             }
             written.clear();
