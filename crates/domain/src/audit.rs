@@ -87,6 +87,30 @@ impl Actor {
     }
 }
 
+impl Actor {
+    /// The actor as stored beside work done later on its behalf (a queued job).
+    pub fn to_json(&self) -> Value {
+        serde_json::json!({
+            "kind": self.kind.as_str(),
+            "key": self.key,
+            "name": self.name,
+            "ip": self.ip,
+            "userAgent": self.user_agent,
+        })
+    }
+
+    /// The actor [`Actor::to_json`] stored; `None` when `value` is not one.
+    pub fn from_json(value: &Value) -> Option<Self> {
+        Some(Self {
+            kind: ActorKind::from_stored(value["kind"].as_str()?),
+            key: value["key"].as_i64()?,
+            name: value["name"].as_str()?.to_owned(),
+            ip: value["ip"].as_str().map(str::to_owned),
+            user_agent: value["userAgent"].as_str().map(str::to_owned),
+        })
+    }
+}
+
 fn truncate(s: &str, max_chars: usize) -> String {
     s.chars().take(max_chars).collect()
 }

@@ -273,11 +273,13 @@ pub fn operator_scope(company: CompanyRef, actor: Actor) -> CompanyScope {
 
 /// A scope for a job: work a caller queued runs later in the background, without the caller,
 /// on the company the caller's scope named when it queued the job (the job's row records it).
+/// What the job changes is audited as the doing of whoever queued it (`queued_by`, kept with
+/// the job); a job queued before that was kept is the server's, named after the job.
 /// Only the job runner calls this; `grep job_scope` lists every use.
-pub fn job_scope(company: CompanyRef, job: &str) -> CompanyScope {
+pub fn job_scope(company: CompanyRef, job: &str, queued_by: Option<Actor>) -> CompanyScope {
     CompanyScope {
         company,
-        actor: Actor::system(&format!("Job {job}")),
+        actor: queued_by.unwrap_or_else(|| Actor::system(&format!("Job {job}"))),
     }
 }
 

@@ -213,7 +213,7 @@ async fn execute(state: AppState, job: ClaimedJob) -> Result<(), JobError> {
         .await?
         .ok_or_else(|| JobError::Failed("The job's company no longer exists".into()))?;
     let context = JobContext {
-        scope: job_scope(company, job.resource_id.as_str()),
+        scope: job_scope(company, job.resource_id.as_str(), job.queued_by.clone()),
         state,
         job,
     };

@@ -97,6 +97,8 @@ pub struct NewJob {
     pub input: serde_json::Value,
     /// Its steps, each with the count it will reach.
     pub steps: Vec<(Step, i64)>,
+    /// Who queued it: the job's changes are audited as theirs.
+    pub queued_by: latchkey_domain::audit::Actor,
 }
 
 /// A job as a company-scoped read found it.
@@ -146,6 +148,8 @@ pub struct ClaimedJob {
     /// 1 for the first run; more when the job was taken back from a server that died.
     pub attempt: i64,
     pub lease: Lease,
+    /// Who queued it (`None` for a job queued before that was kept).
+    pub queued_by: Option<latchkey_domain::audit::Actor>,
 }
 
 /// A server's hold on a running job. Writes made on the job's behalf go through
@@ -214,8 +218,8 @@ pub(crate) async fn insert_job(
     let id = ResourceId::generate();
     let now = now_millis();
     let key: i64 = sqlx::query(
-        "INSERT INTO jobs (resource_id, company_id, kind, name, input, status, create_time, update_time) \
-         VALUES ($1, $2, $3, $4, $5, 0, $6, $6) RETURNING id",
+        "INSERT INTO jobs (resource_id, company_id, kind, name, input, status, create_time, update_time, queued_by) \
+         VALUES ($1, $2, $3, $4, $5, 0, $6, $6, $7) RETURNING id",
     )
     .bind(id.as_str())
     .bind(company_id)
@@ -223,6 +227,7 @@ pub(crate) async fn insert_job(
     .bind(job.name)
     .bind(job.input.to_string())
     .bind(now)
+    .bind(job.queued_by.to_json().to_string())
     .fetch_one(&mut *conn)
     .await?
     .try_get("id")?;
@@ -278,7 +283,7 @@ impl Store {
             "UPDATE jobs SET status = 1, lease_owner = $1, lease_expires = $2, attempts = attempts + 1, \
              start_time = COALESCE(start_time, $3), update_time = $3 \
              WHERE id = (SELECT id FROM jobs WHERE {runnable} ORDER BY id LIMIT 1{lock}) AND {runnable} \
-             RETURNING id, resource_id, company_id, kind, input, attempts"
+             RETURNING id, resource_id, company_id, kind, input, attempts, queued_by"
         );
         let row = sqlx::query(&sql)
             .bind(&**owner)
@@ -303,6 +308,11 @@ impl Store {
             input: serde_json::from_str(&input)
                 .map_err(|e| StoreError::Corrupt(format!("job {key} input: {e}")))?,
             attempt: r.try_get("attempts")?,
+            queued_by: r
+                .try_get::<Option<String>, _>("queued_by")?
+                .and_then(|t| serde_json::from_str(&t).ok())
+                .as_ref()
+                .and_then(latchkey_domain::audit::Actor::from_json),
             lease: Lease {
                 job: key,
                 owner: owner.clone(),

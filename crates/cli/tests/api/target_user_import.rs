@@ -430,6 +430,29 @@ async fn the_documented_flow_for_a_customer() {
     );
     let own = get(&app, &token, None, "/api/jobs").await;
     assert_eq!(own, json!([]));
+
+    // The import's records in the customer's log name the client that queued it.
+    let log = expect_data(
+        call(
+            &app,
+            Method::POST,
+            "/api/audit-logs/search",
+            &token,
+            c,
+            Some(
+                json!({"pageSize": 100, "filter": {"FilterGroups": [{"FilterItems": [
+                {"FieldName": "Operation", "Operator": "=", "Value": "CreateMany"}]}]}}),
+            ),
+        )
+        .await,
+    )
+    .await;
+    let rows = log["results"].as_array().expect("results");
+    assert!(!rows.is_empty(), "{log}");
+    for row in rows {
+        assert_eq!(row["userName"], "Initial reseller client", "{row}");
+        assert_eq!(row["ip"], "127.0.0.1", "{row}");
+    }
 }
 
 #[tokio::test]

@@ -174,6 +174,7 @@ pub async fn start(
         })
         .map_err(ApiError::internal)?,
         steps,
+        queued_by: scope.actor().clone(),
     };
     let id = state.store.start_import(transaction, &job).await?;
     state.jobs.wake();

@@ -66,6 +66,7 @@ pub async fn start(
         })
         .map_err(ApiError::internal)?,
         steps: vec![(Step::TargetUserMapping, sheet.row_count)],
+        queued_by: scope.actor().clone(),
     };
     let stored = serde_json::to_value(&mapping).map_err(ApiError::internal)?;
     let id = state

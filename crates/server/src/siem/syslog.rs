@@ -97,9 +97,9 @@ impl SyslogSender {
                 let socket = UdpSocket::bind(bind)
                     .await
                     .map_err(|e| format!("UDP socket: {e}"))?;
-                socket
-                    .connect(address)
+                tokio::time::timeout(CONNECT_TIMEOUT, socket.connect(address))
                     .await
+                    .map_err(|_| format!("resolving {} timed out", self.host))?
                     .map_err(|e| format!("UDP {}:{}: {e}", self.host, self.port))?;
                 Ok(Connection::Udp(socket))
             }
