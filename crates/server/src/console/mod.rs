@@ -69,6 +69,7 @@ pub const ASSETS: &[(&str, &str)] = assets![
     "pages/rest-api.js",
     "pages/roles.js",
     "pages/session.js",
+    "pages/siem.js",
     "pages/target-groups.js",
     "pages/target-users.js",
 ];
