@@ -54,6 +54,7 @@ const routes = [
   { path: "/siem", module: "siem", view: "list", title: "SIEM Integrations", section: "Settings", allowed: () => can("companies/siem-settings/search|POST") },
   { path: "/siem/new", module: "siem", view: "form", allowed: () => can("companies/siem-settings|POST") },
   { path: "/siem/:id", module: "siem", view: "form", allowed: () => can("companies/siem-settings/{resourceId}|GET") },
+  { path: "/audit-log", module: "audit-log", view: "list", title: "Audit Log", section: "Settings", allowed: () => can("audit-logs/search|POST") },
   { path: "/job-log", module: "job-log", view: "list", title: "Job Log", section: "Settings", allowed: () => can("jobs|GET") },
   { path: "/job-log/:id", module: "job-log", view: "detail", allowed: () => can("jobs/{resourceId}|GET") },
   { path: "/companies", module: "companies", view: "list", title: "Companies", section: "Reseller", allowed: resellers },

@@ -62,6 +62,7 @@ pub const ASSETS: &[(&str, &str)] = assets![
     "lib/people.js",
     "lib/progress.js",
     "lib/table.js",
+    "pages/audit-log.js",
     "pages/companies.js",
     "pages/custom-fields.js",
     "pages/import.js",
