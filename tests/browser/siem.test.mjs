@@ -112,6 +112,7 @@ test("SIEM: a syslog TCP integration is tested (refused, then received) and crea
   await shot("60-siem-test-refused");
 
   await page.getByLabel("Port").fill(port);
+  assert.equal(await testResult().innerText(), "", "a result about another destination is cleared");
   await page.getByRole("button", { name: "Test Connection" }).click();
   await testResult().locator(".notice.success").waitFor();
   assert.match(await testResult().innerText(), /The test event was sent/);

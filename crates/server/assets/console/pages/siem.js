@@ -264,7 +264,7 @@ export async function form(root, { id: resourceId = null }) {
     advanced,
     h("div", { class: "buttons" },
       h("button", { type: "submit", id: "siem-save" }, editing ? "Save" : "Create"),
-      testButton,
+      can("companies/siem-settings/test|POST") ? testButton : null,
       h("a", { class: "button secondary", href: "#/siem" }, "Cancel"),
       remover),
     testResult);
@@ -307,9 +307,13 @@ export async function form(root, { id: resourceId = null }) {
       go("#/siem", success(`SIEM integration "${payload.name}" was ${editing ? "saved" : "created"}.`));
     },
   });
-  // A field marked by a refused save is cleared once it is changed.
-  for (const input of [apiUrl, token, server, port]) {
-    input.addEventListener("input", () => { if (input.getAttribute("aria-invalid")) setFieldError(input, null); });
+  // A field marked by a refused save is cleared once it is changed, and so is a test result
+  // about a destination that is no longer the one in the form.
+  for (const input of [type, apiUrl, token, server, port, connection, ca]) {
+    input.addEventListener(input.tagName === "SELECT" ? "change" : "input", () => {
+      if (input.getAttribute("aria-invalid")) setFieldError(input, null);
+      testResult.replaceChildren();
+    });
   }
 
   root.append(
