@@ -6,10 +6,13 @@
 
 use std::path::PathBuf;
 use std::process::Stdio;
+use std::sync::Arc;
 
 use latchkey_testkit::{TestApp, on_postgres};
 use reqwest::Method;
 use serde_json::json;
+use tokio::io::AsyncReadExt;
+use tokio::sync::Mutex;
 
 use crate::helpers::{api_create_client, call, create_company, expect_data};
 
@@ -100,6 +103,54 @@ async fn the_people_pages_work_in_chromium() {
     )
     .await;
     let _ = std::fs::remove_file(&workbook);
+}
+
+/// The SIEM Integrations and Audit Log pages (`tests/browser/siem.test.mjs`): a syslog
+/// integration is tested and saved against a TCP receiver listening here, a Splunk one against
+/// a closed port (Test Connection's failure, delivery Retrying), and the records they leave
+/// are found, filtered and exported on the Audit Log page.
+#[tokio::test]
+async fn the_siem_and_audit_log_pages_work_in_chromium() {
+    let app = TestApp::spawn().await;
+    let receiver = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a syslog receiver");
+    let port = receiver.local_addr().expect("its address").port();
+    // Bound and let go at once: nothing listens there afterwards.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let received = Arc::new(Mutex::new(Vec::new()));
+    let sink = Arc::clone(&received);
+    let accepting = tokio::spawn(async move {
+        while let Ok((mut socket, _)) = receiver.accept().await {
+            let sink = Arc::clone(&sink);
+            tokio::spawn(async move {
+                let mut buffer = [0u8; 8192];
+                while let Ok(n @ 1..) = socket.read(&mut buffer).await {
+                    sink.lock().await.extend_from_slice(&buffer[..n]);
+                }
+            });
+        }
+    });
+    run_scripts(
+        &app,
+        &["siem.test.mjs"],
+        &[
+            ("LATCHKEY_ADMIN_LINK", app.initial_admin_link()),
+            ("LATCHKEY_ADMIN_EMAIL", "admin@localhost".into()),
+            ("LATCHKEY_SIEM_PORT", port.to_string()),
+            ("LATCHKEY_SIEM_CLOSED_PORT", closed.to_string()),
+        ],
+    )
+    .await;
+    accepting.abort();
+    let received = String::from_utf8_lossy(&received.lock().await).into_owned();
+    assert!(
+        received.contains("CEF:0|Keepnet Labs|Latchkey|"),
+        "the test events reached the receiver: {received}"
+    );
 }
 
 /// A workbook whose second sheet, "Contractors", holds a new user and one of the customer's

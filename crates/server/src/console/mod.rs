@@ -62,6 +62,7 @@ pub const ASSETS: &[(&str, &str)] = assets![
     "lib/people.js",
     "lib/progress.js",
     "lib/table.js",
+    "pages/audit-log.js",
     "pages/companies.js",
     "pages/custom-fields.js",
     "pages/import.js",
@@ -69,6 +70,7 @@ pub const ASSETS: &[(&str, &str)] = assets![
     "pages/rest-api.js",
     "pages/roles.js",
     "pages/session.js",
+    "pages/siem.js",
     "pages/target-groups.js",
     "pages/target-users.js",
 ];
