@@ -229,7 +229,8 @@ test("Audit Log: the SIEM changes are listed, filtered by operation, expanded an
 
   await page.getByLabel("Entity Name").fill("SiemSetting");
   await page.getByLabel("Operation").selectOption("");
-  await page.getByLabel("Logged from (UTC)").fill(new Date().toISOString().slice(0, 10));
+  // From yesterday, so that a run across midnight (UTC) still finds this run's records.
+  await page.getByLabel("Logged from (UTC)").fill(new Date(Date.now() - 86_400_000).toISOString().slice(0, 10));
   await page.getByRole("button", { name: "Search" }).click();
   await page.getByText("Page 1 of 1 · 3 records").waitFor();
 
