@@ -19,6 +19,34 @@ pub(crate) struct Running {
     pub(crate) log: Arc<Mutex<Vec<String>>>,
 }
 
+impl Running {
+    /// A token of the first-start client whose credentials `data_dir` holds.
+    pub(crate) async fn initial_token(&self, data_dir: &Path) -> String {
+        let creds: Value = serde_json::from_str(
+            &std::fs::read_to_string(data_dir.join("initial-credentials.json"))
+                .expect("initial-credentials.json"),
+        )
+        .expect("credentials are JSON");
+        let body: Value = reqwest::Client::new()
+            .post(format!("{}/connect/token", self.base))
+            .form(&[
+                ("grant_type", "client_credentials"),
+                ("client_id", creds["clientId"].as_str().expect("id")),
+                (
+                    "client_secret",
+                    creds["clientSecret"].as_str().expect("secret"),
+                ),
+            ])
+            .send()
+            .await
+            .expect("token")
+            .json()
+            .await
+            .expect("json");
+        body["access_token"].as_str().expect("token").to_owned()
+    }
+}
+
 /// Starts `latchkey serve` and waits for its "listening" log line.
 async fn serve(data_dir: &Path, database_url: &str) -> Running {
     serve_with_env(data_dir, database_url, &[]).await

@@ -49,28 +49,7 @@ impl Binary {
     }
 
     async fn token(&self) -> String {
-        let creds: Value = serde_json::from_str(
-            &std::fs::read_to_string(self.data.join("initial-credentials.json")).expect("creds"),
-        )
-        .expect("json");
-        let body: Value = self
-            .http
-            .post(format!("{}/connect/token", self.server.base))
-            .form(&[
-                ("grant_type", "client_credentials"),
-                ("client_id", creds["clientId"].as_str().expect("id")),
-                (
-                    "client_secret",
-                    creds["clientSecret"].as_str().expect("secret"),
-                ),
-            ])
-            .send()
-            .await
-            .expect("token")
-            .json()
-            .await
-            .expect("json");
-        body["access_token"].as_str().expect("token").to_owned()
+        self.server.initial_token(&self.data).await
     }
 
     /// `data` of a successful answer.

@@ -153,6 +153,16 @@ async fn every_record_arrives(
         .unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// rsyslog with its TCP input only.
+async fn rsyslog_tcp() -> Rsyslog {
+    Rsyslog::start(RsyslogOptions {
+        tcp: true,
+        udp: false,
+        tls: false,
+    })
+    .await
+}
+
 async fn delivery(app: &TestApp, token: &str, id: &str) -> Value {
     expect_data(
         call(
@@ -275,12 +285,7 @@ async fn the_whole_log_reaches_rsyslog_over_tcp_udp_and_tls_as_cef() {
 
 #[tokio::test]
 async fn a_destination_not_forwarding_history_starts_at_its_creation() {
-    let rsyslog = Rsyslog::start(RsyslogOptions {
-        tcp: true,
-        udp: false,
-        tls: false,
-    })
-    .await;
+    let rsyslog = rsyslog_tcp().await;
     let app = TestApp::spawn_with(quick).await;
     let token = app.reseller_token().await;
     let (http, base) = (&app.http, app.base.as_str());
@@ -425,12 +430,7 @@ async fn splunk_hec_gets_acknowledged_batches_through_faults() {
 
 #[tokio::test]
 async fn a_receiver_that_stops_for_a_while_still_gets_every_record() {
-    let rsyslog = Rsyslog::start(RsyslogOptions {
-        tcp: true,
-        udp: false,
-        tls: false,
-    })
-    .await;
+    let rsyslog = rsyslog_tcp().await;
     let app = TestApp::spawn_with(quick).await;
     let token = app.reseller_token().await;
     let (http, base) = (&app.http, app.base.as_str());
@@ -479,12 +479,7 @@ async fn a_receiver_that_stops_for_a_while_still_gets_every_record() {
 
 #[tokio::test]
 async fn records_undelivered_at_a_kill_9_arrive_after_the_restart() {
-    let rsyslog = Rsyslog::start(RsyslogOptions {
-        tcp: true,
-        udp: false,
-        tls: false,
-    })
-    .await;
+    let rsyslog = rsyslog_tcp().await;
     let dir = tempfile::tempdir().expect("tempdir");
     let data = dir.path().join("data");
     let url = fresh_database_url(dir.path()).await;
@@ -494,34 +489,7 @@ async fn records_undelivered_at_a_kill_9_arrive_after_the_restart() {
     ];
     let mut server = serve_with_env(&data, &url, &env).await;
     let http = reqwest::Client::new();
-    let creds: Value = serde_json::from_str(
-        &std::fs::read_to_string(data.join("initial-credentials.json")).expect("creds"),
-    )
-    .expect("json");
-    let token_of = |base: String| {
-        let http = http.clone();
-        let creds = creds.clone();
-        async move {
-            let body: Value = http
-                .post(format!("{base}/connect/token"))
-                .form(&[
-                    ("grant_type", "client_credentials"),
-                    ("client_id", creds["clientId"].as_str().expect("id")),
-                    (
-                        "client_secret",
-                        creds["clientSecret"].as_str().expect("secret"),
-                    ),
-                ])
-                .send()
-                .await
-                .expect("token")
-                .json()
-                .await
-                .expect("json");
-            body["access_token"].as_str().expect("token").to_owned()
-        }
-    };
-    let token = token_of(server.base.clone()).await;
+    let token = server.initial_token(&data).await;
     create_setting(
         &http,
         &server.base,
@@ -563,12 +531,7 @@ async fn records_undelivered_at_a_kill_9_arrive_after_the_restart() {
 
 #[tokio::test]
 async fn replicas_serve_a_destination_one_at_a_time_and_take_over() {
-    let rsyslog = Rsyslog::start(RsyslogOptions {
-        tcp: true,
-        udp: false,
-        tls: false,
-    })
-    .await;
+    let rsyslog = rsyslog_tcp().await;
     let first = TestApp::spawn_with(quick).await;
     let second = first.replica(quick).await;
     let token = first.reseller_token().await;
