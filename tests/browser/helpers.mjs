@@ -36,6 +36,8 @@ export async function shot(page, name) {
 
 /** Runs axe-core on the current page; fails on any serious or critical violation. */
 export async function accessible(page, name) {
+  // A list that is reloading is drawn faded; the check is of the page at rest.
+  await page.waitForFunction(() => !document.querySelector('[aria-busy="true"]'));
   const source = await readFile(require.resolve("axe-core/axe.min.js"), "utf8");
   // Evaluated through the DevTools protocol, which the page's CSP does not govern.
   await page.evaluate(source);

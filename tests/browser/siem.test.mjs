@@ -152,6 +152,7 @@ test("SIEM: a Splunk integration keeps its token, shows Retrying, and is deleted
     if (/Retrying/.test(await row("Splunk HEC").innerText())) break;
     await new Promise((resolve) => setTimeout(resolve, 500));
     await page.getByRole("button", { name: "Search" }).click();
+    await page.waitForFunction(() => !document.querySelector('[aria-busy="true"]'));
     await row("Splunk HEC").waitFor();
   }
   const retrying = await row("Splunk HEC").innerText();
@@ -220,6 +221,12 @@ test("Audit Log: the SIEM changes are listed, filtered by operation, expanded an
   await shot("65-audit-log");
 
   await page.getByLabel("Operation").selectOption("Delete");
+  // The unfiltered list has a deletion too: wait for the filtered one to be drawn.
+  await page.waitForFunction(() => {
+    const rows = [...document.querySelectorAll("tbody tr[data-operation]")];
+    return !document.querySelector('[aria-busy="true"]') && rows.length > 0
+      && rows.every((r) => r.dataset.operation === "Delete");
+  });
   const deleted = page.locator('tr[data-entity="SiemSetting"][data-operation="Delete"]');
   await deleted.waitFor();
   const operations = await page.locator("tbody tr").evaluateAll((rows) => rows.map((r) => r.dataset.operation));

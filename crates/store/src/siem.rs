@@ -4,9 +4,10 @@
 //! - [`SiemSettingRow`]: a destination as `/api/companies/siem-settings` manages it, written
 //!   through the one write path like every change ([`Store::create_siem_setting`], …). The
 //!   HEC token arrives sealed by the server; the store never sees it in clear.
-//! - [`DeliveryRow`]: each destination's outbox cursor over its company's chain
-//!   (`delivered_seq`) with what the last attempt did. Delivering is bookkeeping: it writes no
-//!   audit record, or forwarding a record would make another one to forward.
+//! - [`DeliveryRow`]: each destination's outbox cursors over its company's chain (what was
+//!   sent, and what is sure to have arrived) with what the last attempt did. Delivering is
+//!   bookkeeping: it writes no audit record, or forwarding a record would make another one to
+//!   forward.
 //! - The forwarder's side: [`Store::claim_siem_destinations`] leases active destinations to
 //!   one server at a time, [`Store::audit_records_after`] reads what follows a cursor, and
 //!   [`Store::siem_delivered`] / [`Store::siem_failed`] move the cursor or note the failure,
@@ -56,6 +57,8 @@ pub const SIEM_SEARCH: SearchSpec = SearchSpec {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DeliveryRow {
     pub delivered_seq: i64,
+    /// The last record sure to have arrived: where a server that takes over resumes.
+    pub confirmed_seq: i64,
     pub delivered_count: i64,
     pub last_delivery_time: Option<i64>,
     pub failed_attempts: i64,
@@ -194,7 +197,7 @@ fn fold(s: &str) -> String {
     s.to_lowercase()
 }
 
-const DELIVERY_COLUMNS: &str = "d.delivered_seq, d.delivered_count, d.last_delivery_time, \
+const DELIVERY_COLUMNS: &str = "d.delivered_seq, d.confirmed_seq, d.delivered_count, d.last_delivery_time, \
     d.failed_attempts, d.last_error, d.last_error_time, d.next_attempt_time, \
     COALESCE(h.seq, 0) AS head_seq";
 
@@ -210,6 +213,7 @@ const SETTING_FROM: &str = "FROM siem_settings s JOIN companies c ON c.id = s.co
 fn delivery_row(r: &AnyRow) -> Result<DeliveryRow, StoreError> {
     Ok(DeliveryRow {
         delivered_seq: r.try_get("delivered_seq")?,
+        confirmed_seq: r.try_get("confirmed_seq")?,
         delivered_count: r.try_get("delivered_count")?,
         last_delivery_time: r.try_get("last_delivery_time")?,
         failed_attempts: r.try_get("failed_attempts")?,
@@ -292,8 +296,8 @@ impl Store {
             "COALESCE((SELECT seq FROM audit_chain_heads WHERE company_id = $2), 0)".to_owned()
         };
         sqlx::query(&format!(
-            "INSERT INTO siem_deliveries (setting_id, company_id, delivered_seq) \
-             VALUES ($1, $2, {start})"
+            "INSERT INTO siem_deliveries (setting_id, company_id, delivered_seq, confirmed_seq) \
+             VALUES ($1, $2, {start}, {start})"
         ))
         .bind(key)
         .bind(scope.company_id())
@@ -428,7 +432,7 @@ impl Store {
         .on_unique(DUPLICATE_NAME)?;
         // A changed destination is tried at once, with a clean slate.
         let rewind = if input.forward_history && !current.forward_history {
-            "delivered_seq = 0, "
+            "delivered_seq = 0, confirmed_seq = 0, "
         } else {
             ""
         };
@@ -558,24 +562,27 @@ impl Store {
         .collect()
     }
 
-    /// Moves the destination's cursor to `seq` after `count` records were delivered, and
-    /// renews the lease. False when the lease is no longer `owner`'s: another server
-    /// delivers from here, and this one must stop.
+    /// Moves the destination's cursors after `count` records were sent: `delivered` is the last
+    /// record sent, `confirmed` the last one sure to have arrived; renews the lease. False when
+    /// the lease is no longer `owner`'s: another server delivers from here, and this one must
+    /// stop. (A resend after a failure moves the cursors back; the caller keeps them in order.)
     pub async fn siem_delivered(
         &self,
         setting: i64,
         owner: &str,
-        seq: i64,
+        delivered: i64,
+        confirmed: i64,
         count: i64,
         lease_ms: i64,
     ) -> Result<bool, StoreError> {
         let now = now_millis();
         let done = sqlx::query(
-            "UPDATE siem_deliveries SET delivered_seq = $1, delivered_count = delivered_count + $2, \
-             last_delivery_time = $3, failed_attempts = 0, next_attempt_time = NULL, \
-             lease_expires = $4 WHERE setting_id = $5 AND lease_owner = $6 AND delivered_seq <= $1",
+            "UPDATE siem_deliveries SET delivered_seq = $1, confirmed_seq = $2, \
+             delivered_count = delivered_count + $3, last_delivery_time = $4, failed_attempts = 0, \
+             next_attempt_time = NULL, lease_expires = $5 WHERE setting_id = $6 AND lease_owner = $7",
         )
-        .bind(seq)
+        .bind(delivered)
+        .bind(confirmed)
         .bind(count)
         .bind(now)
         .bind(now + lease_ms)
@@ -588,20 +595,24 @@ impl Store {
 
     /// Notes a failed attempt and when the next one is due, renewing the lease. False when
     /// the lease is no longer `owner`'s.
+    /// `resend_from` is where the next attempt starts: what follows it counts as not
+    /// delivered.
     pub async fn siem_failed(
         &self,
         setting: i64,
         owner: &str,
         error: &str,
+        resend_from: i64,
         next_attempt: i64,
         lease_ms: i64,
     ) -> Result<bool, StoreError> {
         let now = now_millis();
         let done = sqlx::query(
-            "UPDATE siem_deliveries SET failed_attempts = failed_attempts + 1, last_error = $1, \
-             last_error_time = $2, next_attempt_time = $3, lease_expires = $4 \
-             WHERE setting_id = $5 AND lease_owner = $6",
+            "UPDATE siem_deliveries SET failed_attempts = failed_attempts + 1, delivered_seq = $1, \
+             last_error = $2, last_error_time = $3, next_attempt_time = $4, lease_expires = $5 \
+             WHERE setting_id = $6 AND lease_owner = $7",
         )
+        .bind(resend_from)
         .bind(error)
         .bind(now)
         .bind(next_attempt)

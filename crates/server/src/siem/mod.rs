@@ -13,9 +13,11 @@
 //!   indexer acknowledgment.
 //!
 //! A syslog write can succeed into buffers that a dying receiver never reads (a datagram, into
-//! nothing at all), so after a syslog failure what was written in the [`REPLAY_WINDOW`] before
-//! it is sent again; duplicates carry the record's id, in CEF `externalId`, for the receiver
-//! to drop. The collector answers for each batch, so HEC resends only the batch that failed.
+//! nothing at all), so a syslog batch counts as arrived (the second cursor, the one a server
+//! resumes from after a crash) only once the [`REPLAY_WINDOW`] has passed since it was written
+//! with no failure; a failure, or a crash, sends again what had not. Duplicates carry the
+//! record's id, in CEF `externalId`, for the receiver to drop. The collector answers for each
+//! HEC batch, so HEC resends only the batch that failed.
 //!
 //! A failure is noted on the destination (its last error, time and count, visible through the
 //! API and the console) and the batch is tried again after a wait that doubles from one
@@ -43,7 +45,9 @@ use crate::state::AppState;
 
 pub use format::Source;
 
-/// After a failed write, what was written this long before it is sent again.
+/// A syslog batch counts as arrived once this long has passed since it was written with no
+/// failure after it; until then a failure, or a server taking over after a crash, sends it
+/// again.
 pub const REPLAY_WINDOW: Duration = Duration::from_secs(10);
 /// The context the HEC token is sealed under.
 pub const TOKEN_SEAL_CONTEXT: &str = "siem-hec-token";
@@ -237,9 +241,16 @@ async fn deliver(
     let poll = Duration::from_millis(state.config.siem_poll_ms.max(10));
     let cap = Duration::from_secs(state.config.siem_retry_max_seconds.max(1));
     let batch = i64::from(state.config.siem_batch_size.max(1));
-    let mut position = setting.delivery.delivered_seq;
-    // Batches written recently, as (the position before them, when): the replay window.
+    // Sent up to `position`; sure to have arrived up to `confirmed`. A syslog batch is
+    // confirmed once it is older than the replay window with no failure since; a failure
+    // resends everything not confirmed. The collector answers for each HEC batch, so there
+    // `confirmed` follows `position`.
+    let mut position = setting.delivery.confirmed_seq;
+    let mut confirmed = position;
+    let mut persisted = (setting.delivery.delivered_seq, confirmed);
+    // Batches sent and not yet confirmed: (the last record of each, when).
     let mut written: VecDeque<(i64, Instant)> = VecDeque::new();
+    let mut pending_count: i64 = 0;
     let mut failures: u32 = 0;
     let mut sender: Option<Sender> = None;
     let wait = |d: Duration| {
@@ -251,7 +262,7 @@ async fn deliver(
             }
         }
     };
-    // A failed attempt: noted, the replay window rewound, and a wait that doubles.
+    // A failed attempt: noted, what was not confirmed resent, and a wait that doubles.
     macro_rules! failed {
         ($error:expr) => {{
             let error: String = $error;
@@ -260,21 +271,17 @@ async fn deliver(
             let next = now_millis() + i64::try_from(backoff.as_millis()).unwrap_or(i64::MAX);
             tracing::warn!(destination = %setting.resource_id, %error, attempt = failures,
                 "SIEM delivery failed; retrying");
-            if let (Some((from, _)), true) =
-                (written.front(), sender.as_ref().is_some_and(Sender::replays))
-            {
-                position = position.min(*from);
-            }
+            position = confirmed;
             written.clear();
             if let Some(s) = sender.as_mut() {
                 s.reset();
             }
             match state
                 .store
-                .siem_failed(setting.key, &owner, &error, next, lease_ms)
+                .siem_failed(setting.key, &owner, &error, position, next, lease_ms)
                 .await
             {
-                Ok(true) => {}
+                Ok(true) => persisted.0 = position,
                 _ => return,
             }
             if !wait(backoff).await {
@@ -286,6 +293,36 @@ async fn deliver(
     loop {
         if stop.is_cancelled() {
             return;
+        }
+        // Batches older than the window are confirmed.
+        while written
+            .front()
+            .is_some_and(|(_, at)| at.elapsed() > REPLAY_WINDOW)
+        {
+            if let Some((last, _)) = written.pop_front() {
+                confirmed = last;
+            }
+        }
+        if persisted != (position, confirmed) {
+            match state
+                .store
+                .siem_delivered(
+                    setting.key,
+                    &owner,
+                    position,
+                    confirmed,
+                    pending_count,
+                    lease_ms,
+                )
+                .await
+            {
+                Ok(true) => {
+                    persisted = (position, confirmed);
+                    pending_count = 0;
+                }
+                Ok(false) => return,
+                Err(e) => tracing::warn!(error = %e, "saving a SIEM cursor failed"),
+            }
         }
         let records = match state
             .store
@@ -322,24 +359,12 @@ async fn deliver(
             failed!(e);
         }
         failures = 0;
-        let now = Instant::now();
-        while written
-            .front()
-            .is_some_and(|(_, at)| now.duration_since(*at) > REPLAY_WINDOW)
-        {
-            written.pop_front();
-        }
-        written.push_back((position, now));
         position = last;
-        let count = i64::try_from(records.len()).unwrap_or(i64::MAX);
-        match state
-            .store
-            .siem_delivered(setting.key, &owner, last, count, lease_ms)
-            .await
-        {
-            Ok(true) => {}
-            Ok(false) => return,
-            Err(e) => tracing::warn!(error = %e, "saving a SIEM cursor failed"),
+        pending_count += i64::try_from(records.len()).unwrap_or(i64::MAX);
+        if s.replays() {
+            written.push_back((last, Instant::now()));
+        } else {
+            confirmed = last;
         }
     }
 }

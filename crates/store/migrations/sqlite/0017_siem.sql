@@ -30,14 +30,19 @@ CREATE UNIQUE INDEX siem_settings_company_name ON siem_settings (company_id, nam
 -- The outbox cursor of each destination, apart from its settings: delivering is bookkeeping
 -- that writes no audit record (a record about delivering records would never end).
 --
--- `delivered_seq` is the last record of the company's chain the destination has taken. A
--- company's records get their sequence numbers in commit order (writers take turns on the
--- chain's head), so a cursor on them never skips a record that commits late.
+-- `delivered_seq` is the last record of the company's chain sent to the destination, and
+-- `confirmed_seq` the last one that is sure to have arrived: a syslog write can succeed into
+-- buffers that a dying receiver never reads, so a record counts as confirmed only once the
+-- server has written to the receiver for a while after it without a failure. A server that
+-- takes a destination over (after a crash) resumes after `confirmed_seq`. A company's records
+-- get their sequence numbers in commit order (writers take turns on the chain's head), so a
+-- cursor on them never skips a record that commits late.
 -- One server at a time delivers a destination: the one whose lease has not run out.
 CREATE TABLE siem_deliveries (
     setting_id         INTEGER PRIMARY KEY REFERENCES siem_settings (id) ON DELETE CASCADE,
     company_id         INTEGER NOT NULL,
     delivered_seq      INTEGER NOT NULL,
+    confirmed_seq      INTEGER NOT NULL,
     delivered_count    INTEGER NOT NULL DEFAULT 0,
     last_delivery_time INTEGER,
     failed_attempts    INTEGER NOT NULL DEFAULT 0,
