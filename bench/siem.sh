@@ -84,6 +84,8 @@ for backend in $BACKENDS; do
   for variant in without with; do
     BIN="$([ "$variant" = with ] && echo "$CURRENT_BIN" || echo "$BASE_BIN")"
     bench_backend "$backend" "latchkey_writes_$variant"
+    data="$TMP/$backend-writes-$variant"
+    mkdir -p "$data"
     start_server
     TOKEN="$(token)"
     for kind in client group; do
@@ -97,6 +99,8 @@ for backend in $BACKENDS; do
 
   # 2. A backlog drains.
   bench_backend "$backend" latchkey_siem
+  data="$TMP/$backend-siem"
+  mkdir -p "$data"
   sql() { if [ -n "$url" ]; then psql -qAt -v ON_ERROR_STOP=1 "$url"; else sqlite3 -bail "$data/latchkey.db"; fi; }
   start_server
   stop_server

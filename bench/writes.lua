@@ -9,7 +9,8 @@ local kind = os.getenv("KIND") or "group"
 local pause = tonumber(os.getenv("DELAY_MS") or "0")
 local threads = {}
 local counter = 0
-local prefix = "t"
+-- A global, so that setup() can give each thread its own (thread:set sets globals).
+prefix = "t"
 
 function setup(thread)
   thread:set("prefix", string.format("t%d", #threads))

@@ -34,6 +34,9 @@ pub(crate) struct Write {
     /// Each entry with the company whose log it goes to.
     entries: Vec<(i64, Entry)>,
     backend: Backend,
+    /// On SQLite, this process's turn to write, held until the transaction ends (declared
+    /// after `tx`, so it is given up only once the transaction is).
+    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
 
 impl std::ops::Deref for Write {
@@ -67,12 +70,29 @@ impl Store {
     /// children does, would hold a read snapshot that it cannot upgrade once another writer
     /// has committed, and SQLite fails it at once with `SQLITE_BUSY` instead of waiting.
     /// PostgreSQL locks rows as they are written, and its plain `BEGIN` is the right one.
+    ///
+    /// SQLite has one writer at a time, and a writer that finds the lock taken sleeps in its
+    /// busy handler (1 ms, 2 ms, 5 ms, … up to 100 ms at a time) rather than being woken when
+    /// it is free: under concurrent writes most of the time went to sleeping, and the slowest
+    /// waited for hundreds of milliseconds. So this process's writers queue for their turn on
+    /// an async mutex first, in order and woken at once; the busy timeout is left to writers of
+    /// other processes (`latchkey admin`, a second server on the same file).
     async fn open_write(&self, scope: Option<CompanyScope>) -> Result<Write, StoreError> {
-        let tx = match self.backend {
-            Backend::Sqlite => self.pool().begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.pool().begin().await?,
+        let (tx, turn) = match self.backend {
+            Backend::Sqlite => {
+                let turn = tokio::time::timeout(
+                    std::time::Duration::from_secs(10),
+                    self.writer_turn.clone().lock_owned(),
+                )
+                .await
+                // As long as the pool would wait for a connection: the same kind of failure.
+                .map_err(|_| StoreError::Database(sqlx::Error::PoolTimedOut))?;
+                (self.pool().begin_with("BEGIN IMMEDIATE").await?, Some(turn))
+            }
+            Backend::Postgres => (self.pool().begin().await?, None),
         };
         Ok(Write {
+            _turn: turn,
             tx,
             scope,
             entries: Vec::new(),

@@ -84,6 +84,8 @@ pub struct Store {
     backend: Backend,
     /// Kept for the change listener's own connection; never printed (it may hold a password).
     url: std::sync::Arc<str>,
+    /// SQLite's writers take turns here, in this process (see `Store::open_write`).
+    writer_turn: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -139,6 +141,7 @@ impl Store {
             pool,
             backend,
             url: url.as_str().into(),
+            writer_turn: Default::default(),
         };
         store.migrate().await?;
         store.refresh_statistics().await?;
