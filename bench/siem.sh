@@ -18,6 +18,7 @@
 #
 # Env knobs: BACKENDS [sqlite postgres]  DURATION [10s]  CONNS [4]  RECORDS [1000000]
 #            LAG_CONNS [8]  DELAY_MS [6]  LAG_DURATION [20s]  BUILD [1]
+#            PARTS [writes forwarding] (forwarding: the backlog and the lag)
 #            BIN [target/release/latchkey]  BASE_REV [88ba584]  BASE_BIN [built from BASE_REV]
 #            KEEP [0]
 set -euo pipefail
@@ -35,6 +36,8 @@ BIN="${BIN:-$ROOT/target/release/latchkey}"
 BASE_REV="${BASE_REV:-88ba584}"
 HOST=127.0.0.1
 CURRENT_BIN="$BIN"
+PARTS="${PARTS:-writes forwarding}"
+part() { case " $PARTS " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 
 . bench/lib.sh
 if [ "${BUILD:-1}" != 0 ]; then
@@ -81,7 +84,7 @@ received() { [ -f "$rdir/received.log" ] && wc -l <"$rdir/received.log" || echo 
 
 for backend in $BACKENDS; do
   # 1. Writes with auditing against without.
-  for variant in without with; do
+  part writes && for variant in without with; do
     BIN="$([ "$variant" = with ] && echo "$CURRENT_BIN" || echo "$BASE_BIN")"
     bench_backend "$backend" "latchkey_writes_$variant"
     data="$TMP/$backend-writes-$variant"
@@ -96,6 +99,7 @@ for backend in $BACKENDS; do
     bench_backend_done
   done
   BIN="$CURRENT_BIN"
+  part forwarding || continue
 
   # 2. A backlog drains.
   bench_backend "$backend" latchkey_siem
