@@ -563,12 +563,22 @@ impl Store {
         Ok(())
     }
 
-    /// Ends the SCIM link of a user (deleted through SCIM): its `userName` is free again.
-    pub async fn unlink_scim_user(&self, user: &TargetUserRow) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM scim_users WHERE user_id = $1")
-            .bind(user.key)
-            .execute(self.pool())
+    /// Deletes a provisioned user (a SCIM `DELETE`) and ends its SCIM link, so that its
+    /// `userName` is free again: one change, both or neither.
+    pub async fn delete_scim_user(
+        &self,
+        scope: &CompanyScope,
+        user: &TargetUserRow,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.write(scope).await?;
+        self.delete_target_users_in(&mut tx, scope, std::slice::from_ref(user))
             .await?;
+        sqlx::query("DELETE FROM scim_users WHERE user_id = $1 AND company_id = $2")
+            .bind(user.key)
+            .bind(scope.company_id())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
         Ok(())
     }
 

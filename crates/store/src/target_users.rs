@@ -719,11 +719,23 @@ impl Store {
         scope: &CompanyScope,
         users: &[TargetUserRow],
     ) -> Result<usize, StoreError> {
-        let now = now_millis();
         let mut tx = self.write(scope).await?;
+        let deleted = self.delete_target_users_in(&mut tx, scope, users).await?;
+        tx.commit().await?;
+        Ok(deleted)
+    }
+
+    /// [`Store::delete_target_users`] as part of a larger change, in its transaction.
+    pub(crate) async fn delete_target_users_in(
+        &self,
+        tx: &mut crate::audit::Write,
+        scope: &CompanyScope,
+        users: &[TargetUserRow],
+    ) -> Result<usize, StoreError> {
+        let now = now_millis();
         sqlx::query("UPDATE companies SET target_user_count = target_user_count WHERE id = $1")
             .bind(scope.company_id())
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         let mut deleted = 0;
         for chunk in users.chunks(CHUNK) {
@@ -738,7 +750,7 @@ impl Store {
             );
             deleted += params
                 .apply(sqlx::query(&sql))
-                .execute(&mut *tx)
+                .execute(&mut **tx)
                 .await?
                 .rows_affected();
             // Every user of the list that is deleted now, by this call or before, leaves its groups.
@@ -750,7 +762,7 @@ impl Store {
                 "DELETE FROM target_group_members WHERE user_id IN \
                  (SELECT id FROM target_users WHERE company_id = {company} AND status_id = {DELETED} AND id IN ({list}))"
             );
-            params.apply(sqlx::query(&sql)).execute(&mut *tx).await?;
+            params.apply(sqlx::query(&sql)).execute(&mut **tx).await?;
         }
         sqlx::query(
             "UPDATE companies SET target_user_count = CASE WHEN target_user_count > $1 \
@@ -758,7 +770,7 @@ impl Store {
         )
         .bind(deleted as i64)
         .bind(scope.company_id())
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         let entry = match users {
             [user] => Entry::new(
@@ -783,7 +795,6 @@ impl Store {
             }
         };
         tx.record(entry);
-        tx.commit().await?;
         Ok(deleted as usize)
     }
 

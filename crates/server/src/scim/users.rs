@@ -342,9 +342,8 @@ pub async fn delete(
     let current = find(&state, &ctx, &id).await?;
     state
         .store
-        .delete_target_users(&ctx.scope, std::slice::from_ref(&current.user))
+        .delete_scim_user(&ctx.scope, &current.user)
         .await?;
-    state.store.unlink_scim_user(&current.user).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
