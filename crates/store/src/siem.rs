@@ -161,20 +161,77 @@ impl SiemSettingInput<'_> {
         }
     }
 
-    /// What the audit log shows of these settings: no token, only whether one is set.
+    /// What the audit log shows of these settings.
     fn state(&self, has_token: bool) -> serde_json::Value {
         let (api_url, server_address, port, connection_type) = self.columns();
+        Shown {
+            name: self.name,
+            type_id: self.destination.type_id(),
+            status_id: self.status_id,
+            forward_history: self.forward_history,
+            api_url,
+            server_address,
+            port,
+            connection_type,
+            has_token,
+            has_ca: self.ca_pem.is_some(),
+            cef_vendor: self.cef_vendor,
+            cef_product: self.cef_product,
+        }
+        .json()
+    }
+}
+
+impl SiemSettingRow {
+    /// What the audit log shows of the stored settings.
+    fn state(&self) -> serde_json::Value {
+        Shown {
+            name: &self.name,
+            type_id: self.type_id,
+            status_id: self.status_id,
+            forward_history: self.forward_history,
+            api_url: self.api_url.as_deref(),
+            server_address: self.server_address.as_deref(),
+            port: self.port,
+            connection_type: self.connection_type.as_deref(),
+            has_token: self.token_sealed.is_some(),
+            has_ca: self.ca_pem.is_some(),
+            cef_vendor: &self.cef_vendor,
+            cef_product: &self.cef_product,
+        }
+        .json()
+    }
+}
+
+/// A destination's settings as the audit log shows them: no token, only whether one is set.
+struct Shown<'a> {
+    name: &'a str,
+    type_id: i64,
+    status_id: i64,
+    forward_history: bool,
+    api_url: Option<&'a str>,
+    server_address: Option<&'a str>,
+    port: Option<i64>,
+    connection_type: Option<&'a str>,
+    has_token: bool,
+    has_ca: bool,
+    cef_vendor: &'a str,
+    cef_product: &'a str,
+}
+
+impl Shown<'_> {
+    fn json(&self) -> serde_json::Value {
         serde_json::json!({
             "name": self.name,
-            "typeId": self.destination.type_id(),
+            "typeId": self.type_id,
             "statusId": self.status_id,
             "isForwardHistoricalAuditLog": self.forward_history,
-            "apiUrl": api_url,
-            "hasToken": has_token,
-            "serverAddress": server_address,
-            "port": port,
-            "connectionType": connection_type,
-            "hasCaCertificate": self.ca_pem.is_some(),
+            "apiUrl": self.api_url,
+            "hasToken": self.has_token,
+            "serverAddress": self.server_address,
+            "port": self.port,
+            "connectionType": self.connection_type,
+            "hasCaCertificate": self.has_ca,
             "cefVendor": self.cef_vendor,
             "cefProduct": self.cef_product,
         })
@@ -443,19 +500,6 @@ impl Store {
         .bind(current.key)
         .execute(&mut *tx)
         .await?;
-        let previous = SiemSettingInput {
-            name: &current.name,
-            destination: &current.destination().unwrap_or(Destination::Splunk {
-                api_url: String::new(),
-                token: None,
-            }),
-            token_sealed: None,
-            status_id: current.status_id,
-            forward_history: current.forward_history,
-            ca_pem: current.ca_pem.as_deref(),
-            cef_vendor: &current.cef_vendor,
-            cef_product: &current.cef_product,
-        };
         tx.record(
             Entry::new(
                 "SiemSetting",
@@ -463,7 +507,7 @@ impl Store {
                 Operation::Update,
                 format!("SIEM integration '{}' updated", input.name),
             )
-            .old(previous.state(current.token_sealed.is_some()))
+            .old(current.state())
             .new_state(input.state(token.is_some())),
         );
         tx.commit().await?;
