@@ -48,6 +48,21 @@ async fn search(
     .await
 }
 
+/// A token of a new Company Admin client of the platform root, whose log has the platform's
+/// own events.
+async fn root_token(app: &TestApp) -> String {
+    let root = app
+        .state
+        .store
+        .root_company()
+        .await
+        .expect("read")
+        .expect("root");
+    let (id, secret) = create_client(app, root.resource_id.as_str(), "Company Admin", &[]);
+    app.await_client_view().await;
+    app.token_for(&id, &secret).await
+}
+
 fn results(page: &Value) -> Vec<Value> {
     page["results"].as_array().cloned().unwrap_or_default()
 }
@@ -701,16 +716,7 @@ async fn admin_commands_and_key_rotation_are_recorded() {
     assert!(rotated.status.success(), "{}", rotated.stderr);
     let kid = rotated.json()["kid"].as_str().expect("kid").to_owned();
     // Keys are the platform's: the root's log has it.
-    let root = app
-        .state
-        .store
-        .root_company()
-        .await
-        .expect("read")
-        .expect("root");
-    let (rid, rsecret) = create_client(&app, root.resource_id.as_str(), "Company Admin", &[]);
-    app.await_client_view().await;
-    let root_token = app.token_for(&rid, &rsecret).await;
+    let root_token = root_token(&app).await;
     let keys = search(
         &app,
         &root_token,
@@ -788,16 +794,7 @@ async fn console_sign_ins_failures_and_lockouts_are_recorded() {
                 .is_success()
         );
     }
-    let root = app
-        .state
-        .store
-        .root_company()
-        .await
-        .expect("read")
-        .expect("root");
-    let (rid, rsecret) = create_client(&app, root.resource_id.as_str(), "Company Admin", &[]);
-    app.await_client_view().await;
-    let root_token = app.token_for(&rid, &rsecret).await;
+    let root_token = root_token(&app).await;
     let events = search(
         &app,
         &root_token,

@@ -100,6 +100,15 @@ fn external_id(message: &str) -> Option<String> {
     Some(rest.split(' ').next()?.to_owned())
 }
 
+/// The record ids rsyslog has received, duplicates included.
+fn sent_ids(rsyslog: &Rsyslog) -> Vec<String> {
+    rsyslog
+        .messages()
+        .iter()
+        .filter_map(|m| external_id(m))
+        .collect()
+}
+
 /// How often each record id arrived.
 fn arrivals(ids: impl IntoIterator<Item = String>) -> HashMap<String, usize> {
     let mut seen = HashMap::new();
@@ -301,19 +310,8 @@ async fn a_destination_not_forwarding_history_starts_at_its_creation() {
         .filter(|id| !before.contains(id))
         .collect();
     assert_eq!(after.len(), 4, "its own creation and three changes");
-    every_record_arrives("new only", &after, || {
-        rsyslog
-            .messages()
-            .iter()
-            .filter_map(|m| external_id(m))
-            .collect()
-    })
-    .await;
-    let sent: Vec<String> = rsyslog
-        .messages()
-        .iter()
-        .filter_map(|m| external_id(m))
-        .collect();
+    every_record_arrives("new only", &after, || sent_ids(&rsyslog)).await;
+    let sent = sent_ids(&rsyslog);
     assert!(
         before.iter().all(|id| !sent.contains(id)),
         "nothing from before its creation"
@@ -459,14 +457,8 @@ async fn a_receiver_that_stops_for_a_while_still_gets_every_record() {
     writer.await.expect("writer");
     rsyslog.restart().await;
     let expected = audit_ids(http, base, &token).await;
-    let duplicates = every_record_arrives("through an outage", &expected, || {
-        rsyslog
-            .messages()
-            .iter()
-            .filter_map(|m| external_id(m))
-            .collect()
-    })
-    .await;
+    let duplicates =
+        every_record_arrives("through an outage", &expected, || sent_ids(&rsyslog)).await;
     assert!(
         duplicates <= expected.len(),
         "at least once, not everything many times: {duplicates}"
@@ -510,21 +502,15 @@ async fn records_undelivered_at_a_kill_9_arrive_after_the_restart() {
     server.child.wait().await.expect("killed");
     rsyslog.restart().await;
     let server = serve_with_env(&data, &url, &env).await;
-    let duplicates = arrived("after kill -9", &expected, || {
-        rsyslog
-            .messages()
-            .iter()
-            .filter_map(|m| external_id(m))
-            .collect()
-    })
-    .await
-    .unwrap_or_else(|e| {
-        let log = server.log.lock().expect("log").join("\n");
-        panic!(
-            "{e}\nthe restarted server's log:\n{log}\nrsyslog:\n{}",
-            rsyslog.daemon_output()
-        )
-    });
+    let duplicates = arrived("after kill -9", &expected, || sent_ids(&rsyslog))
+        .await
+        .unwrap_or_else(|e| {
+            let log = server.log.lock().expect("log").join("\n");
+            panic!(
+                "{e}\nthe restarted server's log:\n{log}\nrsyslog:\n{}",
+                rsyslog.daemon_output()
+            )
+        });
     assert!(duplicates <= expected.len(), "{duplicates}");
     terminate(server).await;
 }
@@ -544,14 +530,7 @@ async fn replicas_serve_a_destination_one_at_a_time_and_take_over() {
     .await;
     changes(&first.http, &first.base, &token, "Both up", 30).await;
     let expected = audit_ids(&first.http, &first.base, &token).await;
-    let duplicates = every_record_arrives("two replicas", &expected, || {
-        rsyslog
-            .messages()
-            .iter()
-            .filter_map(|m| external_id(m))
-            .collect()
-    })
-    .await;
+    let duplicates = every_record_arrives("two replicas", &expected, || sent_ids(&rsyslog)).await;
     assert_eq!(duplicates, 0, "one replica at a time sends");
     // The first stops; the second takes over from the cursor.
     first.stop().await;
@@ -559,12 +538,5 @@ async fn replicas_serve_a_destination_one_at_a_time_and_take_over() {
     let token = second.reseller_token().await;
     changes(&second.http, &second.base, &token, "Second only", 10).await;
     let expected = audit_ids(&second.http, &second.base, &token).await;
-    every_record_arrives("after a takeover", &expected, || {
-        rsyslog
-            .messages()
-            .iter()
-            .filter_map(|m| external_id(m))
-            .collect()
-    })
-    .await;
+    every_record_arrives("after a takeover", &expected, || sent_ids(&rsyslog)).await;
 }
