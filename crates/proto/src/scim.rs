@@ -21,7 +21,9 @@ pub struct CreateScimIntegrationRequest {
     pub name: Option<String>,
     /// The target group provisioned users land in; none: under People.
     pub group_resource_id: Option<String>,
-    /// Group By is not supported: must be absent or empty.
+    /// Group By: a `resourceId` of `GET /api/scim/fields`, the department or a field this body
+    /// maps. Each value then names the target group a provisioned user joins (created when
+    /// missing); users without a value join `groupResourceId`.
     #[serde(rename = "groupBySCIMFieldResourceId")]
     pub group_by_scim_field_resource_id: Option<String>,
     pub field_mappings: Option<Vec<ScimFieldMappingRequest>>,
@@ -75,7 +77,7 @@ pub struct ScimDetailDto {
     pub name: String,
     pub group_name: Option<String>,
     pub group_resource_id: Option<String>,
-    /// Always null: Group By is not supported.
+    /// The Group By: the custom field its path fills, or `Department`; null without one.
     pub group_by_custom_field_name: Option<String>,
     pub mapping_details: Vec<ScimMappingDetailDto>,
     pub sync_platform_group: bool,

@@ -66,6 +66,10 @@ pub struct IntegrationRow {
     pub group_resource_id: Option<String>,
     pub group_name: Option<String>,
     pub sync_platform_group: bool,
+    /// Group By: the SCIM path whose value names a provisioned user's target group.
+    pub group_by_path: Option<String>,
+    /// The custom field that path is mapped to, if it is mapped.
+    pub group_by_field_name: Option<String>,
     pub mappings: Vec<MappingRow>,
     pub create_time: i64,
     pub update_time: i64,
@@ -77,6 +81,8 @@ pub struct IntegrationSearchRow {
     pub resource_id: String,
     pub name: String,
     pub group_name: Option<String>,
+    pub group_by_path: Option<String>,
+    pub group_by_field_name: Option<String>,
     pub create_time: i64,
 }
 
@@ -88,6 +94,7 @@ pub struct NewIntegration<'a> {
     pub name: &'a str,
     pub group: Option<&'a TargetGroupRow>,
     pub sync_platform_group: bool,
+    pub group_by_path: Option<&'a str>,
     /// SCIM path and custom field key (from a scoped read of the company's fields).
     pub mappings: Vec<(String, i64)>,
     pub token_digest: &'a [u8; 32],
@@ -137,7 +144,9 @@ fn fold(s: &str) -> String {
 
 const INTEGRATION_COLUMNS: &str = "s.id, s.company_id, s.resource_id, s.name, s.target_group_id, \
     s.sync_platform_group, s.create_time, s.update_time, \
-    g.resource_id AS group_resource_id, g.name AS group_name";
+    g.resource_id AS group_resource_id, g.name AS group_name, s.group_by_path, \
+    (SELECT f.name FROM scim_field_mappings m JOIN custom_fields f ON f.id = m.field_id \
+     WHERE m.integration_id = s.id AND m.scim_path = s.group_by_path) AS group_by_field_name";
 
 const INTEGRATION_FROM: &str =
     "FROM scim_integrations s LEFT JOIN target_groups g ON g.id = s.target_group_id";
@@ -152,6 +161,8 @@ fn integration_row(r: &AnyRow) -> Result<IntegrationRow, StoreError> {
         group_resource_id: r.try_get("group_resource_id")?,
         group_name: r.try_get("group_name")?,
         sync_platform_group: flag(r.try_get("sync_platform_group")?),
+        group_by_path: r.try_get("group_by_path")?,
+        group_by_field_name: r.try_get("group_by_field_name")?,
         mappings: Vec::new(),
         create_time: r.try_get("create_time")?,
         update_time: r.try_get("update_time")?,
@@ -189,8 +200,8 @@ impl Store {
         let mut tx = self.write(scope).await?;
         let key: i64 = sqlx::query(
             "INSERT INTO scim_integrations (resource_id, company_id, name, name_folded, \
-             target_group_id, sync_platform_group, token_digest, create_time, update_time) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
+             target_group_id, sync_platform_group, token_digest, create_time, update_time, \
+             group_by_path) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9) RETURNING id",
         )
         .bind(id.as_str())
         .bind(scope.company_id())
@@ -200,6 +211,7 @@ impl Store {
         .bind(i64::from(new.sync_platform_group))
         .bind(new.token_digest.to_vec())
         .bind(now)
+        .bind(new.group_by_path)
         .fetch_one(&mut *tx)
         .await
         .on_unique(DUPLICATE_NAME)?
@@ -236,6 +248,7 @@ impl Store {
                 "name": new.name,
                 "targetGroupResourceId": new.group.map(|g| g.resource_id.as_str()),
                 "syncPlatformGroup": new.sync_platform_group,
+                "groupByPath": new.group_by_path,
                 "mappedPaths": new.mappings.iter().map(|(p, _)| p.as_str()).collect::<Vec<_>>(),
             })),
         );
@@ -300,7 +313,10 @@ impl Store {
             &SCIM_SEARCH,
             request,
             params,
-            "SELECT s.resource_id, s.name, s.create_time, g.name AS group_name",
+            "SELECT s.resource_id, s.name, s.create_time, g.name AS group_name, s.group_by_path, \
+             (SELECT f.name FROM scim_field_mappings m JOIN custom_fields f ON f.id = m.field_id \
+              WHERE m.integration_id = s.id AND m.scim_path = s.group_by_path) \
+             AS group_by_field_name",
             |condition| {
                 format!("{INTEGRATION_FROM} WHERE s.company_id = {company} AND {condition}")
             },
@@ -309,6 +325,8 @@ impl Store {
                     resource_id: r.try_get("resource_id")?,
                     name: r.try_get("name")?,
                     group_name: r.try_get("group_name")?,
+                    group_by_path: r.try_get("group_by_path")?,
+                    group_by_field_name: r.try_get("group_by_field_name")?,
                     create_time: r.try_get("create_time")?,
                 })
             },

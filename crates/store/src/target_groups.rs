@@ -273,6 +273,24 @@ impl Store {
         row.as_ref().map(group_row).transpose()
     }
 
+    /// The company's group named `name`, ignoring case.
+    pub async fn target_group_named(
+        &self,
+        owner: &CompanyScope,
+        name: &str,
+    ) -> Result<Option<TargetGroupRow>, StoreError> {
+        let sql = format!(
+            "{}, 0 AS is_selected {GROUP_FROM} WHERE g.name_folded = $1 AND g.company_id = $2",
+            group_columns()
+        );
+        let row = sqlx::query(&sql)
+            .bind(fold(name))
+            .bind(owner.company_id())
+            .fetch_optional(self.pool())
+            .await?;
+        row.as_ref().map(group_row).transpose()
+    }
+
     /// Every group of the company, newest first.
     pub async fn target_groups(
         &self,

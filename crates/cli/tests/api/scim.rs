@@ -1472,3 +1472,289 @@ async fn what_an_integration_does_is_audited_as_its_doing() {
         .collect();
     assert_eq!(management, ["Create", "Update"], "{rows:?}");
 }
+
+/// The names of the target groups user `id` is in, sorted.
+async fn group_names(app: &TestApp, token: &str, id: &str) -> Vec<String> {
+    let groups = expect_data(
+        call(
+            app,
+            Method::POST,
+            &format!("/api/target-users/{id}/groups"),
+            token,
+            None,
+            Some(json!({"pageSize": 100})),
+        )
+        .await,
+    )
+    .await;
+    let mut names: Vec<String> = groups["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|g| g["name"].as_str().expect("name").to_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[tokio::test]
+async fn group_by_sorts_users_into_a_group_per_department_or_mapped_value() {
+    let app = TestApp::spawn().await;
+    let token = app.reseller_token().await;
+    let create_group = |name: &'static str| {
+        let (app, token) = (&app, &token);
+        async move {
+            expect_data(
+                call(
+                    app,
+                    Method::POST,
+                    "/api/target-groups",
+                    token,
+                    None,
+                    Some(json!({"name": name, "priority": "Medium"})),
+                )
+                .await,
+            )
+            .await["resourceId"]
+                .as_str()
+                .expect("group")
+                .to_owned()
+        }
+    };
+    let fallback = create_group("Everyone else").await;
+    // A group the administrator made before: a department of that name joins it, any case.
+    create_group("sales").await;
+    let (id, t, _) = integration(
+        &app,
+        &token,
+        None,
+        json!({"name": "Entra ID", "groupResourceId": fallback,
+               "groupBySCIMFieldResourceId": "scimFld00021"}),
+    )
+    .await;
+    let detail = expect_data(
+        call(
+            &app,
+            Method::GET,
+            &format!("/api/scim/{id}"),
+            &token,
+            None,
+            None,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(detail["groupByCustomFieldName"], "Department", "{detail}");
+    let rows = expect_data(
+        call(
+            &app,
+            Method::POST,
+            "/api/scim/search",
+            &token,
+            None,
+            Some(json!({})),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        rows["results"][0]["groupByCustomFieldName"], "Department",
+        "{rows}"
+    );
+
+    let enterprise = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+    let user = |name: &str, department: Option<&str>| {
+        let mut body = json!({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User", enterprise],
+            "userName": format!("{name}@example.com"),
+            "emails": [{"value": format!("{name}@example.com"), "type": "work", "primary": true}],
+        });
+        if let Some(d) = department {
+            body[enterprise] = json!({"department": d});
+        }
+        body
+    };
+    let mut ids = std::collections::HashMap::new();
+    for (name, department) in [
+        ("ada", Some("Engineering")),
+        ("bob", None),
+        ("cyd", Some("SALES")),
+        ("dan", Some("  engineering ")),
+    ] {
+        let (status, u) = scim(
+            &app,
+            &t,
+            Method::POST,
+            "/Users",
+            Some(user(name, department)),
+        )
+        .await;
+        assert_eq!(status, 201, "{u}");
+        ids.insert(name, u["id"].as_str().expect("id").to_owned());
+    }
+    assert_eq!(
+        group_names(&app, &token, &ids["ada"]).await,
+        ["Engineering"]
+    );
+    assert_eq!(
+        group_names(&app, &token, &ids["bob"]).await,
+        ["Everyone else"]
+    );
+    assert_eq!(group_names(&app, &token, &ids["cyd"]).await, ["sales"]);
+    assert_eq!(
+        group_names(&app, &token, &ids["dan"]).await,
+        ["Engineering"]
+    );
+
+    // A changed department moves the user: Entra ID's path-less replace with a dotted key, and
+    // a department removed sends the user back to the integration's group.
+    let patch = |ops: Value| json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": ops});
+    let (status, body) = scim(
+        &app,
+        &t,
+        Method::PATCH,
+        &format!("/Users/{}", ids["ada"]),
+        Some(patch(json!([
+        {"op": "Replace", "value": {format!("{enterprise}:department"): "Research"}}]))),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(group_names(&app, &token, &ids["ada"]).await, ["Research"]);
+    let (status, body) = scim(
+        &app,
+        &t,
+        Method::PATCH,
+        &format!("/Users/{}", ids["bob"]),
+        Some(patch(json!([
+        {"op": "add", "path": format!("{enterprise}:department"), "value": "Engineering"}]))),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        group_names(&app, &token, &ids["bob"]).await,
+        ["Engineering"]
+    );
+    let (status, body) = scim(
+        &app,
+        &t,
+        Method::PATCH,
+        &format!("/Users/{}", ids["dan"]),
+        Some(patch(json!([
+        {"op": "remove", "path": format!("{enterprise}:department")}]))),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        group_names(&app, &token, &ids["dan"]).await,
+        ["Everyone else"]
+    );
+    // A group joined by hand stays when the department does not change (an Okta PUT).
+    let extra = create_group("Pilot").await;
+    expect_data(
+        call(
+            &app,
+            Method::PUT,
+            "/api/target-groups/users",
+            &token,
+            None,
+            Some(json!({"targetUserResourceIds": [ids["cyd"]], "targetGroupResourceIds": [extra]})),
+        )
+        .await,
+    )
+    .await;
+    let mut again = user("cyd", Some("Sales"));
+    again["name"] = json!({"givenName": "Cyd"});
+    let (status, body) = scim(
+        &app,
+        &t,
+        Method::PUT,
+        &format!("/Users/{}", ids["cyd"]),
+        Some(again),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        group_names(&app, &token, &ids["cyd"]).await,
+        ["Pilot", "sales"]
+    );
+
+    // By a mapped field: its custom field names the Group By.
+    let cost_center = expect_data(
+        call(
+            &app,
+            Method::POST,
+            "/api/custom-fields",
+            &token,
+            None,
+            Some(
+                json!({"name": "Cost Center", "ownerType": "TargetUser", "fieldDataType": "Text"}),
+            ),
+        )
+        .await,
+    )
+    .await["resourceId"]
+        .as_str()
+        .expect("field")
+        .to_owned();
+    let (id2, t2, _) = integration(
+        &app,
+        &token,
+        None,
+        json!({"name": "Okta", "groupBySCIMFieldResourceId": "scimFld00017", "fieldMappings": [
+            {"customFieldResourceId": cost_center, "scimFieldResourceId": "scimFld00017"}]}),
+    )
+    .await;
+    let detail = expect_data(
+        call(
+            &app,
+            Method::GET,
+            &format!("/api/scim/{id2}"),
+            &token,
+            None,
+            None,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(detail["groupByCustomFieldName"], "Cost Center", "{detail}");
+    let mut eve = user("eve", Some("Finance"));
+    eve[enterprise]["costCenter"] = json!("CC-4100");
+    let (status, u) = scim(&app, &t2, Method::POST, "/Users", Some(eve)).await;
+    assert_eq!(status, 201, "{u}");
+    let eve_id = u["id"].as_str().expect("id");
+    assert_eq!(group_names(&app, &token, eve_id).await, ["CC-4100"]);
+    // Without a value and without a group of the integration, a user stays under People.
+    let (status, u) = scim(
+        &app,
+        &t2,
+        Method::POST,
+        "/Users",
+        Some(user("fay", Some("Finance"))),
+    )
+    .await;
+    assert_eq!(status, 201, "{u}");
+    assert!(
+        group_names(&app, &token, u["id"].as_str().expect("id"))
+            .await
+            .is_empty()
+    );
+
+    // A field that is neither the department nor mapped cannot sort anyone.
+    let e = call(
+        &app,
+        Method::POST,
+        "/api/scim",
+        &token,
+        None,
+        Some(json!({"name": "Bad", "groupBySCIMFieldResourceId": "scimFld00017"})),
+    )
+    .await;
+    let e = expect_envelope(e, 400, "INPUT_ERROR").await;
+    assert!(
+        e["validationMessages"][0]
+            .as_str()
+            .expect("message")
+            .contains("costCenter"),
+        "{e}"
+    );
+}

@@ -6,8 +6,10 @@
 //! `revoke` replaces the digest, so the old token stops at once. The name is 1 to 30
 //! characters and unique in the company ignoring case (409). The optional target group must
 //! be the company's (another company's id is not found); field mappings write a SCIM attribute
-//! of `GET /api/scim/fields` to a custom field of the company. Group By is not supported and is
-//! refused when asked for. The service itself is [`crate::scim`].
+//! of `GET /api/scim/fields` to a custom field of the company. Group By
+//! (`groupBySCIMFieldResourceId`) sorts provisioned users into one target group per value of
+//! the department or of a mapped field; users without a value join the integration's group.
+//! The service itself is [`crate::scim`].
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -28,7 +30,7 @@ use latchkey_store::scim::{IntegrationRow, NewIntegration};
 use super::json::JsonBody;
 use crate::auth::scope::Scoped;
 use crate::error::{ApiError, ApiResult, ok};
-use crate::scim::schema::MAPPABLE_FIELDS;
+use crate::scim::schema::{DEPARTMENT_PATH, MAPPABLE_FIELDS};
 use crate::state::AppState;
 
 const TAG: &str = "SCIM";
@@ -77,15 +79,6 @@ pub async fn create(
     JsonBody(body): JsonBody<CreateScimIntegrationRequest>,
 ) -> ApiResult<Json<ServiceResult<ScimIntegrationTokenDto>>> {
     let name = name(body.name.as_deref())?;
-    if body
-        .group_by_scim_field_resource_id
-        .as_deref()
-        .is_some_and(|g| !g.trim().is_empty())
-    {
-        return Err(ApiError::input(vec![
-            "groupBySCIMFieldResourceId: Group By is not supported; provisioned users land in the integration's group".to_owned(),
-        ]));
-    }
     let group = match body
         .group_resource_id
         .as_deref()
@@ -106,6 +99,7 @@ pub async fn create(
         None => None,
     };
     let mappings = mappings(&state, &scope, &body).await?;
+    let group_by = group_by(body.group_by_scim_field_resource_id.as_deref(), &mappings)?;
     let id = ResourceId::generate();
     let (token, digest) = new_token(&state, &id);
     state
@@ -117,6 +111,7 @@ pub async fn create(
                 name: &name,
                 group: group.as_ref(),
                 sync_platform_group: body.sync_platform_group.unwrap_or(false),
+                group_by_path: group_by,
                 mappings,
                 token_digest: &digest,
             },
@@ -126,6 +121,32 @@ pub async fn create(
         token,
         base_url: base_url(&state),
     }))
+}
+
+/// The path Group By names: the department, or a path the integration maps to a custom field
+/// (the values of any other attribute are not kept, so they could not sort users later).
+fn group_by(raw: Option<&str>, mappings: &[(String, i64)]) -> ApiResult<Option<&'static str>> {
+    let id = raw.map(str::trim).unwrap_or("");
+    if id.is_empty() {
+        return Ok(None);
+    }
+    let Some((_, path)) = MAPPABLE_FIELDS.iter().find(|(field, _)| *field == id) else {
+        return Err(ApiError::input(vec![format!(
+            "groupBySCIMFieldResourceId '{id}' is not one of GET /api/scim/fields"
+        )]));
+    };
+    if *path != DEPARTMENT_PATH && !mappings.iter().any(|(p, _)| p == path) {
+        return Err(ApiError::input(vec![format!(
+            "groupBySCIMFieldResourceId: Group By takes the department or a field this \
+             integration maps to a custom field, and {path} is not mapped"
+        )]));
+    }
+    Ok(Some(path))
+}
+
+/// What the API calls the Group By: the custom field the path fills, else the department.
+fn group_by_name(path: Option<&str>, field: Option<String>) -> Option<String> {
+    path.map(|_| field.unwrap_or_else(|| "Department".to_owned()))
 }
 
 /// The mappings of a create body as SCIM paths and custom field keys.
@@ -209,7 +230,10 @@ pub async fn search(
                 resource_id: r.resource_id,
                 name: r.name,
                 group_name: r.group_name,
-                group_by_custom_field_name: None,
+                group_by_custom_field_name: group_by_name(
+                    r.group_by_path.as_deref(),
+                    r.group_by_field_name,
+                ),
                 create_time: millis_to_rfc3339(r.create_time),
             })
             .collect(),
@@ -245,7 +269,10 @@ pub async fn get(
         name: row.name,
         group_name: row.group_name,
         group_resource_id: row.group_resource_id,
-        group_by_custom_field_name: None,
+        group_by_custom_field_name: group_by_name(
+            row.group_by_path.as_deref(),
+            row.group_by_field_name,
+        ),
         mapping_details: row
             .mappings
             .into_iter()

@@ -294,8 +294,10 @@ const EXAMPLES: &[Example] = &[
                  stay under People), and which of the company's custom fields \
                  (`get_custom_fields_company`) the identity provider's attributes should fill \
                  (the attributes are listed by `get_scim_fields`). Email, first and last name, \
-                 department and phone are synchronized anyway. Then create it with `post_scim` \
-                 (body {{name, groupResourceId, fieldMappings: [{{customFieldResourceId, \
+                 department and phone are synchronized anyway. Ask whether users should be \
+                 sorted into a target group per department or per value of a mapped field \
+                 (Group By). Then create it with `post_scim` (body {{name, groupResourceId, \
+                 groupBySCIMFieldResourceId, fieldMappings: [{{customFieldResourceId, \
                  scimFieldResourceId}}]}}) and give me its `token` and `baseUrl` for the identity \
                  provider's provisioning settings: the token is shown only this once \
                  (`post_scim_resourceId_revoke` issues a new one)."

@@ -528,8 +528,8 @@ impl Kind {
 }
 
 /// The SCIM attribute paths an integration can map to custom fields (`GET /api/scim/fields`),
-/// with fixed resource ids. The base fields (email, names, department, phone) always sync and
-/// are not listed.
+/// with fixed resource ids. The base fields (email, names, phone) always sync and are not
+/// listed; the department is, last, because it is what Group By usually sorts by.
 pub const MAPPABLE_FIELDS: &[(&str, &str)] = &[
     ("scimFld00001", "externalId"),
     ("scimFld00002", "displayName"),
@@ -566,4 +566,10 @@ pub const MAPPABLE_FIELDS: &[(&str, &str)] = &[
         "scimFld00020",
         "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value",
     ),
+    ("scimFld00021", DEPARTMENT_PATH),
 ];
+
+/// The enterprise `department`: always synchronized as the target user's department, and the
+/// usual Group By of an integration (one target group per department).
+pub const DEPARTMENT_PATH: &str =
+    "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department";

@@ -5,7 +5,8 @@
 //! that is an address — names, the enterprise `department`, a phone number, `active`, and the
 //! integration's field mappings as custom field values), checked by
 //! [`latchkey_domain::target_user::validate`] and written by `Store::write_target_users`. A new
-//! user lands in the integration's target group. `active: false` makes the target user
+//! user lands in the integration's target group, or with Group By in the group its department
+//! (or mapped field) names. `active: false` makes the target user
 //! Inactive; DELETE deletes it. What has no target-user column is kept in the SCIM link.
 //!
 //! A `POST` whose email belongs to a live target user that no SCIM integration provisioned yet
@@ -17,9 +18,12 @@ use axum::extract::{Path, RawQuery};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use latchkey_domain::ids::ResourceId;
-use latchkey_domain::target_user::{CustomFieldInput, TargetUserInput, TargetUserStatus, validate};
+use latchkey_domain::target_user::{
+    CustomFieldInput, GroupChange, Priority, TargetUserInput, TargetUserStatus, validate,
+};
 use latchkey_store::StoreError;
 use latchkey_store::scim::{ScimUserLink, ScimUserRow};
+use latchkey_store::target_groups::TargetGroupRow;
 use latchkey_store::target_users::{Match, TargetUserWrite};
 use serde_json::{Map, Value, json};
 
@@ -200,13 +204,13 @@ async fn save(
             })
             .collect(),
         target_groups: match (current, &integration.group_resource_id) {
-            (None, Some(g)) => Some(vec![g.clone()]),
+            (None, Some(g)) if integration.group_by_path.is_none() => Some(vec![g.clone()]),
             _ => None,
         },
         ..Default::default()
     };
     let rules = state.store.target_user_rules(scope).await?;
-    let draft = validate(&input, &rules).map_err(|errors| {
+    let mut draft = validate(&input, &rules).map_err(|errors| {
         ScimError::value(
             errors
                 .into_iter()
@@ -215,6 +219,13 @@ async fn save(
                 .join("; "),
         )
     })?;
+    let regroup = match integration.group_by_path.as_deref() {
+        Some(path) => Some(group_by(state, ctx, current, &value, path).await?),
+        None => None,
+    };
+    if let Some(GroupBy { join: Some(g), .. }) = &regroup {
+        draft.groups = GroupChange::Add(vec![g.key]);
+    }
     let matching = match current {
         Some(c) => Match::existing(&c.user),
         None => match state.store.target_user_by_email(scope, &email).await? {
@@ -272,7 +283,113 @@ async fn save(
         }
         return Err(e.into());
     }
+    if let Some(GroupBy {
+        leave: Some(group), ..
+    }) = &regroup
+    {
+        let member = state
+            .store
+            .company_target_users(scope, std::slice::from_ref(&user.resource_id))
+            .await?
+            .map_err(|_| ScimError::not_found("The user was deleted meanwhile"))?;
+        state
+            .store
+            .remove_target_group_members(scope, group, &member)
+            .await?;
+    }
     find(state, ctx, rid.as_str()).await
+}
+
+/// Where Group By moves a user: the group to join and the one to leave, if any.
+struct GroupBy {
+    join: Option<TargetGroupRow>,
+    leave: Option<TargetGroupRow>,
+}
+
+/// Group names are at most this long; a longer value names the group by its start.
+const GROUP_NAME_MAX: usize = 64;
+
+/// The value of the Group By `path` in `doc`, as a group name.
+fn group_by_value(doc: &Value, path: &str) -> Option<String> {
+    let value = mapped_value(doc, path)?;
+    let value = value.trim();
+    (!value.is_empty()).then(|| value.chars().take(GROUP_NAME_MAX).collect())
+}
+
+/// Group By: a user joins the target group named by its value of `path` (created when the
+/// company has none yet), or the integration's group when it has no value. A user whose value
+/// changed leaves the group of its old value (or the integration's group) for the new one; one
+/// whose value stayed moves nowhere, so a membership changed by hand since is kept.
+async fn group_by(
+    state: &AppState,
+    ctx: &ScimContext,
+    current: Option<&ScimUserRow>,
+    doc: &Value,
+    path: &str,
+) -> ScimResult<GroupBy> {
+    let scope = &ctx.scope;
+    let fallback = || async {
+        match ctx
+            .integration
+            .group_resource_id
+            .as_deref()
+            .and_then(ResourceId::parse)
+        {
+            Some(id) => Ok::<_, ScimError>(state.store.target_group(scope, &id).await?),
+            None => Ok(None),
+        }
+    };
+    let wanted = group_by_value(doc, path);
+    let had = current.map(|c| {
+        let before: Value = serde_json::from_str(&c.document).unwrap_or(Value::Null);
+        group_by_value(&before, path)
+    });
+    let fold = |v: &Option<String>| v.as_deref().map(str::to_lowercase);
+    if let Some(had) = &had
+        && fold(had) == fold(&wanted)
+    {
+        return Ok(GroupBy {
+            join: None,
+            leave: None,
+        });
+    }
+    let join = match &wanted {
+        Some(name) => Some(named_group(state, ctx, name).await?),
+        None => fallback().await?,
+    };
+    let leave = match had {
+        None => None,
+        Some(Some(name)) => state.store.target_group_named(scope, &name).await?,
+        Some(None) => fallback().await?,
+    }
+    .filter(|left| join.as_ref().is_none_or(|j| j.key != left.key));
+    Ok(GroupBy { join, leave })
+}
+
+/// The company's target group called `name` (any case), created when there is none.
+async fn named_group(
+    state: &AppState,
+    ctx: &ScimContext,
+    name: &str,
+) -> ScimResult<TargetGroupRow> {
+    let scope = &ctx.scope;
+    if let Some(group) = state.store.target_group_named(scope, name).await? {
+        return Ok(group);
+    }
+    match state
+        .store
+        .create_target_group(scope, name, Priority::default())
+        .await
+    {
+        // Another request created it meanwhile.
+        Ok(_) | Err(StoreError::Conflict(_)) => {}
+        Err(other) => return Err(other.into()),
+    }
+    state
+        .store
+        .target_group_named(scope, name)
+        .await?
+        .ok_or_else(|| ScimError::new(500, None, format!("The group {name} was not created")))
 }
 
 pub async fn create(
