@@ -153,6 +153,36 @@ async fn the_siem_and_audit_log_pages_work_in_chromium() {
     );
 }
 
+/// The SCIM Settings page (`tests/browser/scim.test.mjs`): create with a mapping, a group and
+/// Group By, the token shown once and tried at the SCIM service, rename, revoke, delete.
+#[tokio::test]
+async fn the_scim_settings_page_works_in_chromium() {
+    let app = TestApp::spawn().await;
+    let token = app.reseller_token().await;
+    for (path, body) in [
+        (
+            "/api/custom-fields",
+            json!({"name": "Cost Center", "ownerType": "TargetUser", "fieldDataType": "Text"}),
+        ),
+        (
+            "/api/target-groups",
+            json!({"name": "Provisioned", "priority": "Medium"}),
+        ),
+    ] {
+        expect_data(call(&app, Method::POST, path, &token, None, Some(body)).await).await;
+    }
+    run_scripts(
+        &app,
+        &["scim.test.mjs"],
+        &[
+            ("LATCHKEY_ADMIN_LINK", app.initial_admin_link()),
+            ("LATCHKEY_ADMIN_EMAIL", "admin@localhost".into()),
+            ("LATCHKEY_COMPANY_ID", app.initial.company_resource_id.clone()),
+        ],
+    )
+    .await;
+}
+
 /// A workbook whose second sheet, "Contractors", holds a new user and one of the customer's
 /// users under another name: what the wizard's sheet choice and "Import New Only" are tried on.
 fn two_sheet_workbook() -> Vec<u8> {

@@ -69,6 +69,7 @@ pub const ASSETS: &[(&str, &str)] = assets![
     "pages/job-log.js",
     "pages/rest-api.js",
     "pages/roles.js",
+    "pages/scim.js",
     "pages/session.js",
     "pages/siem.js",
     "pages/target-groups.js",
