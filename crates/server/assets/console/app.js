@@ -58,6 +58,8 @@ const routes = [
   { path: "/job-log", module: "job-log", view: "list", title: "Job Log", section: "Settings", allowed: () => can("jobs|GET") },
   { path: "/job-log/:id", module: "job-log", view: "detail", allowed: () => can("jobs/{resourceId}|GET") },
   { path: "/companies", module: "companies", view: "list", title: "Companies", section: "Reseller", allowed: resellers },
+  { path: "/companies/new", module: "companies", view: "form", allowed: () => resellers() && can("companies|POST") },
+  { path: "/companies/:id", module: "companies", view: "form", allowed: () => resellers() && can("companies/{resourceId}|GET") },
 ];
 const home = "/rest-api";
 
