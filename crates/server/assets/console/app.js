@@ -60,6 +60,8 @@ const routes = [
   { path: "/companies", module: "companies", view: "list", title: "Companies", section: "Reseller", allowed: resellers },
   { path: "/companies/new", module: "companies", view: "form", allowed: () => resellers() && can("companies|POST") },
   { path: "/companies/:id", module: "companies", view: "form", allowed: () => resellers() && can("companies/{resourceId}|GET") },
+  { path: "/company-groups", module: "company-groups", view: "list", title: "Company Groups", section: "Reseller", allowed: () => resellers() && can("company-groups/search|POST") },
+  { path: "/company-groups/:id", module: "company-groups", view: "members", allowed: () => resellers() && can("company-groups/{resourceId}/companies/search|POST") },
 ];
 const home = "/rest-api";
 
