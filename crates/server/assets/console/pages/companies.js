@@ -396,6 +396,13 @@ export async function form(root, { id = null }) {
     },
   });
 
+  // A field marked by a refused save is cleared once it is changed.
+  for (const input of [...Object.values(inputs), description]) {
+    input.addEventListener(input.tagName === "SELECT" ? "change" : "input", () => {
+      if (input.getAttribute("aria-invalid")) setFieldError(input, null);
+    });
+  }
+
   root.append(
     h("p", {}, h("a", { href: "#/companies" }, "\u2190 Companies")),
     h("h1", {}, editing ? `Edit company ${existing.name}` : "New company"),
