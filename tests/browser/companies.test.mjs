@@ -277,7 +277,7 @@ test("Companies: delete after a confirmation that says what goes with the compan
   assert.match(said, /companies under it is refused/);
   assert.match(said, /cannot be undone/);
   await accessible("company-delete-dialog");
-  await shot("75-company-delete");
+  await shot("75-company-delete-confirm");
   await dialog.getByRole("button", { name: "Cancel" }).click();
   assert.equal(await companyRow("Keyboard Kites").count(), 1, "Cancel keeps the company");
   await companyRow("Keyboard Kites").getByRole("button", { name: "Delete Keyboard Kites" }).click();
@@ -285,6 +285,15 @@ test("Companies: delete after a confirmation that says what goes with the compan
   await flash('Company "Keyboard Kites" was deleted.');
   await companyRow("Adventure Works").waitFor();
   assert.equal(await companyRow("Keyboard Kites").count(), 0);
+
+  // As the confirmation says, a company with companies under it is refused, with the reason.
+  await companyRow("Default Reseller").getByRole("button", { name: "Delete Default Reseller" }).click();
+  await dialog.getByRole("button", { name: "Delete" }).click();
+  const refused = page.getByRole("alert").filter({ hasText: 'Company "Default Reseller" was not deleted' });
+  await refused.waitFor();
+  assert.match(await refused.innerText(), /has \d+ companies under it; move or delete them first/);
+  await companyRow("Default Reseller").waitFor();
+  await shot("75-company-delete-refused");
 });
 
 test("Companies: bulk delete of the selected companies", async () => {

@@ -28,6 +28,11 @@ const LANGUAGE = 21;
 const GOES_WITH =
   "its API clients, console users, roles, target users and groups, custom fields, import jobs, SCIM and SIEM settings, logo, the company groups it owns and its place in other groups";
 
+/** Why the API refused, in its own words (a refusal's reasons are its validation messages). */
+function why(e) {
+  return e.messages && e.messages.length ? e.messages.join(" ") : e.message;
+}
+
 /** The licence limit as the list shows it. */
 function limitCell(c) {
   return c.isNumberOfUsersLimited ? String(c.numberOfUsers ?? "") : "Unlimited";
@@ -88,7 +93,7 @@ export async function list(root) {
       { title: "License Limit", sort: "NumberOfUsers", cell: limitCell },
       { title: "Target Users", sort: "TargetUserCount", cell: usersCell },
       { title: "Monthly Users", cell: (c) => String(c.monthlyActiveUserCount ?? 0) },
-      { title: "Renewal Date", sort: "LicenseEndDate", cell: renewalCell },
+      { title: "Renewal Date", sort: "LicenseEndDate", class: "nowrap", cell: renewalCell },
       { title: "Date Created", sort: "CreateTime", cell: (c) => formatDate(c.createTime) },
       {
         title: "Action",
@@ -123,7 +128,7 @@ export async function list(root) {
       const answer = await api.delete("/companies/bulk-delete", { items: ids }, OWN);
       say(success(`${answer.resourceId} compan${answer.resourceId === "1" ? "y was" : "ies were"} deleted.`));
     } catch (e) {
-      say(failure(e.message));
+      say(failure(`Nothing was deleted: ${why(e)}`));
     }
     refresh();
   });
@@ -164,7 +169,7 @@ async function remove(company) {
     await api.delete(companyPath(company.resourceId), undefined, OWN);
     return success(`Company "${company.name}" was deleted.`);
   } catch (e) {
-    return failure(e.message);
+    return failure(`Company "${company.name}" was not deleted: ${why(e)}`);
   }
 }
 

@@ -16,6 +16,11 @@ const OWN = { company: false };
 const BASE = "/company-groups";
 const groupPath = (id) => `${BASE}/${encodeURIComponent(id)}`;
 
+/** Why the API refused, in its own words (a refusal's reasons are its validation messages). */
+function why(e) {
+  return e.messages && e.messages.length ? e.messages.join(" ") : e.message;
+}
+
 export async function list(root) {
   const search = searchForm("company-group-search", "Search company groups", () => table.reload(1));
   const canBulk = can("company-groups/bulk-delete|DELETE");
@@ -62,7 +67,7 @@ export async function list(root) {
       const answer = await api.delete(`${BASE}/bulk-delete`, { items: ids }, OWN);
       say(success(`${answer.resourceId} company group(s) deleted.`));
     } catch (e) {
-      say(failure(e.message));
+      say(failure(`Nothing was deleted: ${why(e)}`));
     }
     refresh();
   });
@@ -116,7 +121,7 @@ async function remove(group) {
     await api.delete(groupPath(group.resourceId), undefined, OWN);
     say(success(`Company group "${group.name}" was deleted.`));
   } catch (e) {
-    say(failure(e.message));
+    say(failure(`Company group "${group.name}" was not deleted: ${why(e)}`));
   }
   refresh();
 }
@@ -158,7 +163,7 @@ export async function members(root, { id }) {
       status.textContent = `${ids.length} compan${ids.length === 1 ? "y" : "ies"} removed from the group.`;
       table.clearSelection();
     } catch (e) {
-      status.textContent = e.message;
+      status.textContent = why(e);
     }
     await table.reload();
   });
@@ -210,7 +215,7 @@ async function addCompanies(group, path, status, members) {
           await api.put(`${path}/participants`, { companyResourceIdArray: ids }, OWN);
           close(ids.length);
         } catch (e) {
-          count.textContent = e.message;
+          count.textContent = why(e);
         }
       },
     }, "Add Selected"),
