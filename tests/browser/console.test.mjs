@@ -204,7 +204,7 @@ test("the REST API page pages through a company's clients", async () => {
 test("companies and user roles lists", async () => {
   await page.getByRole("link", { name: "Companies" }).click();
   await page.getByRole("heading", { name: "Companies" }).waitFor();
-  await page.getByRole("cell", { name: env("LATCHKEY_CUSTOMER_NAME") }).waitFor();
+  await page.getByRole("cell", { name: env("LATCHKEY_CUSTOMER_NAME"), exact: true }).waitFor();
   await page.getByLabel("Search companies").fill(env("LATCHKEY_CUSTOMER_NAME"));
   await page.getByRole("button", { name: "Search" }).click();
   await page.getByText(/Page 1 of 1 · 1 companies/).waitFor();

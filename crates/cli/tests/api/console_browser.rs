@@ -178,6 +178,80 @@ async fn the_scim_settings_page_works_in_chromium() {
             ("LATCHKEY_ADMIN_LINK", app.initial_admin_link()),
             ("LATCHKEY_ADMIN_EMAIL", "admin@localhost".into()),
             ("LATCHKEY_COMPANY_ID", app.initial.company_resource_id.clone()),
+
+/// The Companies and Company Groups pages (`tests/browser/companies.test.mjs`): customers to
+/// group, one over its licence limit, two to delete together, and a Company Admin of a
+/// customer, who must see neither page.
+#[tokio::test]
+async fn the_company_pages_work_in_chromium() {
+    let (app, sink) = TestApp::spawn_with_smtp(|_| {}).await;
+    let token = app.reseller_token().await;
+    let reseller = app.initial.company_resource_id.clone();
+    let customer = create_company(&app, "Northwind Traders", Some(&reseller), false);
+    create_company(&app, "Contoso Pharmaceuticals", Some(&reseller), false);
+    create_company(&app, "Bulk Delete One", Some(&reseller), false);
+    create_company(&app, "Bulk Delete Two", Some(&reseller), false);
+    // Two target users on a licence for two, then the licence cut to one: over the limit.
+    let over = expect_data(
+        call(&app, Method::POST, "/api/companies", &token, None,
+            Some(json!({"Name": "Fabrikam Over Limit", "IndustryResourceId": "ZmfBjR6tzqEU",
+                        "CountryResourceId": "WaUpx8Ha0JRk", "LicenseTypeResourceId": "Tsme6dZ97zO4",
+                        "LicensePeriodTypeResourceId": "aGLCEghNy1cs", "TimeZoneId": "Europe/London",
+                        "DateFormat": "dd/MM/yyyy", "TimeFormat": "HH:mm", "NumberOfUsers": 2,
+                        "IsNumberOfUsersLimited": true})))
+        .await,
+    )
+    .await["resourceId"]
+        .as_str()
+        .expect("the new company's id")
+        .to_owned();
+    for n in 0..2 {
+        expect_data(
+            call(
+                &app,
+                Method::POST,
+                "/api/target-users",
+                &token,
+                Some(&over),
+                Some(json!({"email": format!("user{n}@fabrikam.example"), "firstName": "User"})),
+            )
+            .await,
+        )
+        .await;
+    }
+    expect_data(
+        call(
+            &app,
+            Method::PUT,
+            &format!("/api/companies/{over}"),
+            &token,
+            None,
+            Some(json!({"NumberOfUsers": 1})),
+        )
+        .await,
+    )
+    .await;
+    let email = "it-admin@northwind.example";
+    expect_data(
+        call(&app, Method::POST, "/api/system-users", &token, Some(&customer),
+            Some(json!({"firstName": "Nancy", "lastName": "Davolio", "email": email, "phoneNumber": "+15550123",
+                        "statusId": 1, "roleResourceIdList": ["RoleCompAdmn"], "companyResourceId": customer})))
+        .await,
+    )
+    .await;
+    let company_admin_link = sink
+        .next_mail_to(email)
+        .await
+        .password_link()
+        .expect("the welcome mail carries a link");
+    run_scripts(
+        &app,
+        &["companies.test.mjs"],
+        &[
+            ("LATCHKEY_ADMIN_LINK", app.initial_admin_link()),
+            ("LATCHKEY_ADMIN_EMAIL", "admin@localhost".into()),
+            ("LATCHKEY_COMPANY_ADMIN_LINK", company_admin_link),
+            ("LATCHKEY_COMPANY_ADMIN_EMAIL", email.into()),
         ],
     )
     .await;

@@ -61,6 +61,10 @@ const routes = [
   { path: "/job-log", module: "job-log", view: "list", title: "Job Log", section: "Settings", allowed: () => can("jobs|GET") },
   { path: "/job-log/:id", module: "job-log", view: "detail", allowed: () => can("jobs/{resourceId}|GET") },
   { path: "/companies", module: "companies", view: "list", title: "Companies", section: "Reseller", allowed: resellers },
+  { path: "/companies/new", module: "companies", view: "form", allowed: () => resellers() && can("companies|POST") },
+  { path: "/companies/:id", module: "companies", view: "form", allowed: () => resellers() && can("companies/{resourceId}|GET") },
+  { path: "/company-groups", module: "company-groups", view: "list", title: "Company Groups", section: "Reseller", allowed: () => resellers() && can("company-groups/search|POST") },
+  { path: "/company-groups/:id", module: "company-groups", view: "members", allowed: () => resellers() && can("company-groups/{resourceId}/companies/search|POST") },
 ];
 const home = "/rest-api";
 

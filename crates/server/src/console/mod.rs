@@ -64,6 +64,7 @@ pub const ASSETS: &[(&str, &str)] = assets![
     "lib/table.js",
     "pages/audit-log.js",
     "pages/companies.js",
+    "pages/company-groups.js",
     "pages/custom-fields.js",
     "pages/import.js",
     "pages/job-log.js",

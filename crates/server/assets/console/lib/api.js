@@ -92,9 +92,17 @@ export const api = {
     return envelope.data;
   },
 
+  /** Sends a whole `FormData` (a multipart form such as the company's); returns `data`. */
+  async form(method, path, form, options = {}) {
+    const response = await send(method, `/console/api${path}`, { ...options, form });
+    const envelope = await readJson(response);
+    if (!response.ok || !envelope || envelope.isSuccess === false) throw new ApiFailure(response.status, envelope);
+    return envelope.data;
+  },
+
   /** Posts `body` to an export operation and saves the file it answers. */
-  async download(path, body, fallbackName) {
-    const response = await send("POST", `/console/api${path}`, { json: body, accept: "*/*" });
+  async download(path, body, fallbackName, options = {}) {
+    const response = await send("POST", `/console/api${path}`, { ...options, json: body, accept: "*/*" });
     if (!response.ok) throw new ApiFailure(response.status, await readJson(response));
     const disposition = response.headers.get("Content-Disposition") || "";
     const named = /filename="?([^";]+)"?/i.exec(disposition);
