@@ -177,7 +177,14 @@ async fn the_scim_settings_page_works_in_chromium() {
         &[
             ("LATCHKEY_ADMIN_LINK", app.initial_admin_link()),
             ("LATCHKEY_ADMIN_EMAIL", "admin@localhost".into()),
-            ("LATCHKEY_COMPANY_ID", app.initial.company_resource_id.clone()),
+            (
+                "LATCHKEY_COMPANY_ID",
+                app.initial.company_resource_id.clone(),
+            ),
+        ],
+    )
+    .await;
+}
 
 /// The Companies and Company Groups pages (`tests/browser/companies.test.mjs`): customers to
 /// group, one over its licence limit, two to delete together, and a Company Admin of a
