@@ -26,7 +26,7 @@ use sqlx::any::AnyRow;
 use crate::error::OnUnique;
 use crate::search::{Compiled, Field, Kind, Params, SearchQuery, SearchSpec};
 use crate::target_groups::TargetGroupRow;
-use crate::target_users::{TargetUserRow, USER_COLUMNS, user_row};
+use crate::target_users::{TargetUserRow, TargetUserWrite, USER_COLUMNS, WriteReport, user_row};
 use crate::{Store, StoreError, flag};
 
 const DUPLICATE_NAME: &str = "A SCIM integration with this name";
@@ -524,18 +524,25 @@ impl Store {
         )
     }
 
-    /// Links a target user of the scope's company to SCIM, or updates its link. A `userName`
-    /// another provisioned user of the company has (any case) is a conflict.
-    pub async fn link_scim_user(
+    /// Writes a provisioned user: the target user through the same path as the API (its
+    /// validation already done, its audit record with it), then its SCIM link, created or
+    /// updated. One change, both or neither. A `userName` another provisioned user of the
+    /// company has (any case) is a conflict.
+    pub async fn provision_scim_user(
         &self,
         scope: &CompanyScope,
         integration: &IntegrationRow,
-        user: &TargetUserRow,
+        write: &TargetUserWrite,
         link: &ScimUserLink<'_>,
-    ) -> Result<(), StoreError> {
-        if user.company_id != scope.company_id() || integration.company_id != scope.company_id() {
+    ) -> Result<WriteReport, StoreError> {
+        if integration.company_id != scope.company_id() {
             return Err(StoreError::NotFound);
         }
+        let mut tx = self.write(scope).await?;
+        let report = self
+            .write_target_users_in(&mut tx, scope, std::slice::from_ref(write))
+            .await?;
+        let user = *report.keys.first().ok_or(StoreError::NotFound)?;
         let now = now_millis();
         // A user deleted through /api keeps its row (and so its link); its userName is free.
         sqlx::query(&format!(
@@ -544,7 +551,7 @@ impl Store {
         ))
         .bind(scope.company_id())
         .bind(fold(link.user_name))
-        .execute(self.pool())
+        .execute(&mut *tx)
         .await?;
         let updated = sqlx::query(
             "UPDATE scim_users SET user_name = $1, user_name_folded = $2, external_id = $3, \
@@ -555,8 +562,8 @@ impl Store {
         .bind(link.external_id)
         .bind(link.document)
         .bind(now)
-        .bind(user.key)
-        .execute(self.pool())
+        .bind(user)
+        .execute(&mut *tx)
         .await
         .on_unique(DUPLICATE_USER_NAME)?
         .rows_affected();
@@ -566,7 +573,7 @@ impl Store {
                  user_name_folded, external_id, document, create_time, update_time) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
             )
-            .bind(user.key)
+            .bind(user)
             .bind(scope.company_id())
             .bind(integration.key)
             .bind(link.user_name)
@@ -574,11 +581,12 @@ impl Store {
             .bind(link.external_id)
             .bind(link.document)
             .bind(now)
-            .execute(self.pool())
+            .execute(&mut *tx)
             .await
             .on_unique(DUPLICATE_USER_NAME)?;
         }
-        Ok(())
+        tx.commit().await?;
+        Ok(report)
     }
 
     /// Deletes a provisioned user (a SCIM `DELETE`) and ends its SCIM link, so that its

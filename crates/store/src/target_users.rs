@@ -181,6 +181,8 @@ pub struct TargetUserWrite {
 /// What a write did: each user's resource id in the order given, and how many were new.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct WriteReport {
+    /// The store's keys of the users written, in the order of the writes.
+    pub keys: Vec<i64>,
     pub resource_ids: Vec<String>,
     pub created: usize,
     pub updated: usize,
@@ -386,6 +388,19 @@ impl Store {
         scope: &CompanyScope,
         writes: &[TargetUserWrite],
     ) -> Result<WriteReport, StoreError> {
+        let mut tx = self.write(scope).await?;
+        let report = self.write_target_users_in(&mut tx, scope, writes).await?;
+        tx.commit().await?;
+        Ok(report)
+    }
+
+    /// [`Store::write_target_users`] as part of a larger change, in its transaction.
+    pub(crate) async fn write_target_users_in(
+        &self,
+        tx: &mut crate::audit::Write,
+        scope: &CompanyScope,
+        writes: &[TargetUserWrite],
+    ) -> Result<WriteReport, StoreError> {
         let repeated = repeated_emails(writes.iter().map(|w| &w.draft.email));
         if !repeated.is_empty() {
             return Err(StoreError::Invalid(
@@ -397,7 +412,6 @@ impl Store {
         }
         let company = scope.company_id();
         let now = now_millis();
-        let mut tx = self.write(scope).await?;
         // Writing the company row first takes the write lock at once: on PostgreSQL it orders
         // concurrent writes to one company (so the email lookups below stay true until commit
         // and the count cannot be raced past the licence); on SQLite it avoids a read
@@ -407,7 +421,7 @@ impl Store {
              RETURNING target_user_count, number_of_users, is_number_of_users_limited",
         )
         .bind(company)
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&mut **tx)
         .await?
         .ok_or(StoreError::NotFound)?;
         let count: i64 = licence.try_get("target_user_count")?;
@@ -415,10 +429,10 @@ impl Store {
         let limited = flag(licence.try_get("is_number_of_users_limited")?);
 
         let folded: Vec<String> = writes.iter().map(|w| w.draft.email.folded()).collect();
-        let by_email = live_users_by_email(self.backend, &mut tx, company, &folded).await?;
+        let by_email = live_users_by_email(self.backend, tx, company, &folded).await?;
         let targets = users_by_keys(
             self.backend,
-            &mut tx,
+            tx,
             company,
             &writes
                 .iter()
@@ -457,7 +471,7 @@ impl Store {
                 "The company's licence allows {limit} target users; it has {count}, and adding {new} would make {after}"
             )));
         }
-        check_references(self.backend, &mut tx, company, writes).await?;
+        check_references(self.backend, tx, company, writes).await?;
 
         let mut keys = vec![0_i64; writes.len()];
         let mut resource_ids = vec![String::new(); writes.len()];
@@ -487,7 +501,7 @@ impl Store {
             }
             match current {
                 Some(user) => {
-                    update_user(&mut tx, user.key, &values, now).await?;
+                    update_user(tx, user.key, &values, now).await?;
                     keys[i] = user.key;
                     resource_ids[i] = user.resource_id.clone();
                 }
@@ -495,7 +509,7 @@ impl Store {
             }
         }
         for chunk in inserts.chunks(self.backend.rows_per_statement(17)) {
-            let created = insert_users(self.backend, &mut tx, company, chunk, now).await?;
+            let created = insert_users(self.backend, tx, company, chunk, now).await?;
             for (i, rid, _) in chunk {
                 keys[*i] = *created.get(rid).ok_or_else(|| {
                     StoreError::Corrupt(format!("inserted target user {rid} not returned"))
@@ -503,14 +517,14 @@ impl Store {
                 resource_ids[*i] = rid.clone();
             }
         }
-        write_field_values(self.backend, &mut tx, writes, &keys).await?;
-        write_memberships(self.backend, &mut tx, writes, &keys, now).await?;
-        check_required_fields(self.backend, &mut tx, company, &keys).await?;
+        write_field_values(self.backend, tx, writes, &keys).await?;
+        write_memberships(self.backend, tx, writes, &keys, now).await?;
+        check_required_fields(self.backend, tx, company, &keys).await?;
         if new > 0 {
             sqlx::query("UPDATE companies SET target_user_count = $1 WHERE id = $2")
                 .bind(after)
                 .bind(company)
-                .execute(&mut *tx)
+                .execute(&mut **tx)
                 .await?;
         }
         if single {
@@ -548,8 +562,8 @@ impl Store {
                 );
             }
         }
-        tx.commit().await?;
         Ok(WriteReport {
+            keys,
             resource_ids,
             created: new,
             updated: writes.len() - new,

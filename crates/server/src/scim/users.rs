@@ -149,7 +149,7 @@ fn mapped_value(doc: &Value, path: &str) -> Option<String> {
     }
 }
 
-/// Writes `doc` as the user `current` (or a new one): the target user first, then its link.
+/// Writes `doc` as the user `current` (or a new one): the target user and its link, together.
 async fn save(
     state: &AppState,
     ctx: &ScimContext,
@@ -240,27 +240,6 @@ async fn save(
             None => Match::New,
         },
     };
-    let report = state
-        .store
-        .write_target_users(scope, &[TargetUserWrite { draft, matching }])
-        .await
-        .map_err(|e| match e {
-            StoreError::Conflict(_) => ScimError::uniqueness(format!(
-                "The email address {email} belongs to another target user"
-            )),
-            other => other.into(),
-        })?;
-    let rid = report
-        .resource_ids
-        .first()
-        .cloned()
-        .ok_or_else(|| ScimError::new(500, None, "The user was not written"))?;
-    let rid = ResourceId::parse(&rid).ok_or_else(|| ScimError::not_found("User not found"))?;
-    let user = state
-        .store
-        .target_user(scope, &rid)
-        .await?
-        .ok_or_else(|| ScimError::not_found("The user was deleted meanwhile"))?;
     let document = serde_json::to_string(&doc)
         .map_err(|e| ScimError::new(500, None, format!("Encoding the user failed: {e}")))?;
     let link = ScimUserLink {
@@ -268,28 +247,33 @@ async fn save(
         external_id: doc.get("externalId").and_then(Value::as_str),
         document: &document,
     };
-    if let Err(e) = state
+    let report = state
         .store
-        .link_scim_user(scope, integration, &user, &link)
+        .provision_scim_user(
+            scope,
+            integration,
+            &TargetUserWrite { draft, matching },
+            &link,
+        )
         .await
-    {
-        // Another request took the userName between the check and the link: the user this
-        // request created must not stay behind without it.
-        if report.created > 0 {
-            state
-                .store
-                .delete_target_users(scope, std::slice::from_ref(&user))
-                .await?;
-        }
-        return Err(e.into());
-    }
+        .map_err(|e| match e {
+            StoreError::Conflict(what) if what.contains("email address") => ScimError::uniqueness(
+                format!("The email address {email} belongs to another target user"),
+            ),
+            other => other.into(),
+        })?;
+    let rid = report
+        .resource_ids
+        .first()
+        .cloned()
+        .ok_or_else(|| ScimError::new(500, None, "The user was not written"))?;
     if let Some(GroupBy {
         leave: Some(group), ..
     }) = &regroup
     {
         let member = state
             .store
-            .company_target_users(scope, std::slice::from_ref(&user.resource_id))
+            .company_target_users(scope, std::slice::from_ref(&rid))
             .await?
             .map_err(|_| ScimError::not_found("The user was deleted meanwhile"))?;
         state
@@ -297,7 +281,7 @@ async fn save(
             .remove_target_group_members(scope, group, &member)
             .await?;
     }
-    find(state, ctx, rid.as_str()).await
+    find(state, ctx, &rid).await
 }
 
 /// Where Group By moves a user: the group to join and the one to leave, if any.
