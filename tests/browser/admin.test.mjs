@@ -136,7 +136,9 @@ test("User Roles: a custom role is created from the permission tree, made availa
   await page.getByRole("list", { name: "Available for" }).getByText("Northwind Traders (company)").waitFor();
   await accessible("role-new");
   await shot("71-role-form");
-  await page.locator("#role-permissions").screenshot({ path: `${env("LATCHKEY_ARTIFACTS")}/role-permission-tree.png` });
+  // For the README: the form down to the open SystemUser group.
+  const bottom = await group.evaluate((el) => el.getBoundingClientRect().bottom + window.scrollY + 16);
+  await page.screenshot({ path: `${env("LATCHKEY_ARTIFACTS")}/role-form-top.png`, fullPage: true, clip: { x: 0, y: 0, width: 1280, height: Math.ceil(bottom) } });
 
   await page.getByRole("button", { name: "Create" }).click();
   await flash('Role "Help Desk" was created.');

@@ -221,7 +221,7 @@ export async function form(root, { id = null }) {
     h("option", { value: String(ACTIVE), selected: user.statusId === ACTIVE }, "Active"),
     h("option", { value: String(INACTIVE), selected: user.statusId === INACTIVE }, "Inactive"));
   const labels = { firstName: "First Name", lastName: "Last Name", email: "Email", phoneNumber: "Phone Number" };
-  const hints = { email: "The invitation with a link to set a password goes here.", phoneNumber: "Digits, spaces and + - ( ) ." };
+  const hints = { email: editing ? undefined : "The invitation with a link to set a password goes here.", phoneNumber: "Digits, spaces and + - ( ) ." };
   // Roles are picked on the invitation; a user's roles are changed one at a time below.
   const roleBoxes = editing ? [] : roles.map((r) => h("input", { type: "checkbox", id: `system-user-role-${r.resourceId}`, value: r.resourceId }));
 
