@@ -284,7 +284,11 @@ test("User Roles: a role in use is not deleted (the API says by whom); an unused
 
 test("People: two users are deleted together after confirmation, then the invited one alone", async () => {
   await openPage("People");
+  await page.getByLabel("Search people").fill("Worker");
+  await page.getByRole("button", { name: "Search" }).click();
+  await page.getByText("Page 1 of 1 · 2 users").waitFor();
   await userRow("temp1@latchkey.example").waitFor();
+  await userRow("temp2@latchkey.example").waitFor();
   const remove = page.getByRole("button", { name: /^Delete selected/ });
   assert.equal(await remove.isDisabled(), true, "nothing selected, nothing to delete");
   await page.getByLabel("Select temp1@latchkey.example").check();
@@ -296,6 +300,7 @@ test("People: two users are deleted together after confirmation, then the invite
   await page.getByRole("button", { name: "Delete selected (2)" }).click();
   await many.getByRole("button", { name: "Delete" }).click();
   await flash("2 users were deleted.");
+  await page.getByRole("button", { name: "Search" }).click();
   await userRow(invited).waitFor();
   assert.equal(await userRow("temp1@latchkey.example").count(), 0);
   assert.equal(await userRow("temp2@latchkey.example").count(), 0);
@@ -380,6 +385,7 @@ test("a user who may only look is offered nothing to change people or roles with
   assert.equal(await page.getByRole("button", { name: /^Delete / }).count(), 0, "no Delete");
   await roleRow("People Viewer").getByRole("link", { name: "People Viewer" }).click();
   await page.getByRole("heading", { name: "Role People Viewer", level: 1 }).waitFor();
+  await page.getByText("Your roles do not let you change roles.").waitFor();
   assert.equal(await page.getByRole("button", { name: "Save" }).count(), 0);
   assert.equal(await page.locator("#role-permissions input:not([disabled])").count(), 0);
   assert.equal(await page.locator("#available-for").count(), 0, "not a reseller: no sharing");

@@ -242,6 +242,13 @@ function availableFor(initial, readOnly) {
   };
 }
 
+/** Why the role `row` (a search row) is shown read-only. */
+function readOnlyReason(row) {
+  if (row && row.typeName === "System") return "This is a built-in role: it cannot be changed or deleted.";
+  if (row && !row.isOwner) return `This role was shared with your company by ${row.companyName || "its owner"}; only they can change it.`;
+  return "Your roles do not let you change roles.";
+}
+
 /** A role's page: the form for a new or custom role, the same read-only for any other. */
 export async function form(root, { id = null }) {
   // `#/roles/new` reaches this route only for someone who may not create roles.
@@ -281,9 +288,7 @@ export async function form(root, { id = null }) {
     tree.element);
   const form = h("form", { class: "card" },
     errors,
-    writable ? null : notice("info", row && row.typeName === "System"
-      ? "This is a built-in role: it cannot be changed or deleted."
-      : "This role cannot be changed here."),
+    writable ? null : notice("info", readOnlyReason(row)),
     field("Role Name", name, { hint: writable ? "1 to 64 characters." : undefined }),
     field("Description", description, { hint: writable ? "1 to 300 characters." : undefined }),
     sharing ? sharing.element : null,
@@ -317,7 +322,9 @@ export async function form(root, { id = null }) {
         description: description.value.trim(),
         permissionResourceIdList: tree.picked(),
       };
-      if (sharing && mayShare()) payload.availableForRequests = sharing.requests();
+      // Sent as it stands even by someone who may not change it: the API keeps or refuses it,
+      // rather than the role losing what it was shared with.
+      if (sharing) payload.availableForRequests = sharing.requests();
       if (editing) await api.put(rolePath(id), payload);
       else await api.post("/roles", payload);
       go("#/roles", success(`Role "${payload.name}" was ${editing ? "saved" : "created"}.`));
