@@ -14,7 +14,7 @@ use serde_json::json;
 use tokio::io::AsyncReadExt;
 use tokio::sync::Mutex;
 
-use crate::helpers::{api_create_client, call, create_company, expect_data};
+use crate::helpers::{api_create_client, call, create_client, create_company, expect_data};
 
 fn browser_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/browser")
@@ -262,6 +262,92 @@ async fn the_company_pages_work_in_chromium() {
         ],
     )
     .await;
+}
+
+/// People, User Roles and My profile (`tests/browser/admin.test.mjs`). Prepared here: two users
+/// in the administrator's company (the platform root) for the bulk delete, and in a customer a user whose custom
+/// role lets them only look at people and roles (what they are not offered is checked). The
+/// mails the pages make the server send (the invitation, a reset link) are read from the SMTP
+/// sink afterwards.
+#[tokio::test]
+async fn the_admin_pages_work_in_chromium() {
+    let (app, sink) = TestApp::spawn_with_smtp(|_| {}).await;
+    let token = app.reseller_token().await;
+    let reseller = app.initial.company_resource_id.clone();
+    let customer = create_company(&app, "Northwind Traders", Some(&reseller), false);
+    // The administrator's company is the platform root.
+    let root = app
+        .state
+        .store
+        .root_company()
+        .await
+        .expect("read")
+        .expect("root")
+        .resource_id
+        .to_string();
+    let (id, secret) = create_client(&app, &root, "Company Admin", &[]);
+    app.await_client_view().await;
+    let root_token = app.token_for(&id, &secret).await;
+    for n in 1..=2 {
+        let email = format!("temp{n}@latchkey.example");
+        expect_data(
+            call(&app, Method::POST, "/api/system-users", &root_token, Some(&root),
+                Some(json!({"firstName": "Temporary", "lastName": format!("Worker {n}"), "email": email,
+                            "phoneNumber": "+15550100", "roleResourceIdList": []})))
+            .await,
+        )
+        .await;
+        sink.next_mail_to(&email).await;
+    }
+    let looker = expect_data(
+        call(&app, Method::POST, "/api/roles", &token, Some(&customer),
+            Some(json!({"name": "People Viewer", "description": "Sees people and roles, changes nothing",
+                        "permissionResourceIdList": ["system-users/search|POST", "roles/search|POST",
+                            "roles/{resourceId}|GET", "permissions/all|GET", "roleswithavailable|GET"]})))
+        .await,
+    )
+    .await["resourceId"]
+        .as_str()
+        .expect("the role's id")
+        .to_owned();
+    let viewer = "viewer@northwind.example";
+    expect_data(
+        call(&app, Method::POST, "/api/system-users", &token, Some(&customer),
+            Some(json!({"firstName": "Vera", "lastName": "Viewer", "email": viewer, "phoneNumber": "+15550199",
+                        "roleResourceIdList": [looker]})))
+        .await,
+    )
+    .await;
+    let viewer_link = sink
+        .next_mail_to(viewer)
+        .await
+        .password_link()
+        .expect("the welcome mail carries a link");
+
+    let invited = "new.hire@latchkey.example";
+    run_scripts(
+        &app,
+        &["admin.test.mjs"],
+        &[
+            ("LATCHKEY_ADMIN_LINK", app.initial_admin_link()),
+            ("LATCHKEY_ADMIN_EMAIL", "admin@localhost".into()),
+            ("LATCHKEY_INVITED_EMAIL", invited.into()),
+            ("LATCHKEY_VIEWER_LINK", viewer_link),
+            ("LATCHKEY_VIEWER_EMAIL", viewer.into()),
+        ],
+    )
+    .await;
+
+    let invitation = sink.next_mail_to(invited).await;
+    let link = invitation
+        .password_link()
+        .expect("the invitation carries a link");
+    assert!(link.contains("purpose=create"), "{link}");
+    let reset = sink.next_mail_to(invited).await;
+    let link = reset
+        .password_link()
+        .expect("the reset mail carries a link");
+    assert!(link.contains("purpose=reset"), "{link}");
 }
 
 /// A workbook whose second sheet, "Contractors", holds a new user and one of the customer's

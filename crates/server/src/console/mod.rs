@@ -68,11 +68,13 @@ pub const ASSETS: &[(&str, &str)] = assets![
     "pages/custom-fields.js",
     "pages/import.js",
     "pages/job-log.js",
+    "pages/profile.js",
     "pages/rest-api.js",
     "pages/roles.js",
     "pages/scim.js",
     "pages/session.js",
     "pages/siem.js",
+    "pages/system-users.js",
     "pages/target-groups.js",
     "pages/target-users.js",
 ];
