@@ -2,7 +2,7 @@
 # SCIM provisioning as identity providers drive it, on SQLite and on a throwaway PostgreSQL
 # (scripts/pg-throwaway), in one run, against a release server and one integration's token:
 #   1. CREATES users through POST /scim/v2/Users on one connection, one after the other, as
-#      Entra ID provisions (wrk, bench/scim_users.lua MODE=create LIMIT=CREATES);
+#      Entra ID provisions (bench/scim_create.py: wrk cannot stop after a number of requests);
 #   2. the same on eight connections for DURATION: creates per second;
 #   3. USERS target users written straight into the database by SQL (bench/people_seed.py,
 #      then one INSERT ... SELECT linking them all to the integration as SCIM users
@@ -44,13 +44,15 @@ for backend in $BACKENDS; do
   client="$(admin client create --company "$company" --role "Company Admin" --name bench)"
   client_id="$(echo "$client" | json 'd["clientId"]')"
   client_secret="$(echo "$client" | json 'd["clientSecret"]')"
+  # `latchkey admin` writes offline: a running server learns of new clients at its next start.
+  stop_server
+  start_server
   token="$(curl -fsS "http://$HOST:$port/connect/token" -d grant_type=client_credentials \
     -d client_id="$client_id" -d client_secret="$client_secret" | json 'd["access_token"]')"
   scim_token="$(curl -fsS "http://$HOST:$port/api/scim" -H "Authorization: Bearer $token" \
     -H 'Content-Type: application/json' -d '{"name":"Entra ID"}' | json 'd["data"]["token"]')"
 
-  result="$(TOKEN="$scim_token" MODE=create LIMIT="$CREATES" \
-    wrk -t1 -c1 -d600s -s bench/scim_users.lua "http://$HOST:$port" | grep '^RESULT')"
+  result="$(python3 bench/scim_create.py "$HOST" "$port" "$scim_token" "$CREATES" | grep '^RESULT')"
   echo "$backend-create-1conn $result conns=1"
   result="$(TOKEN="$scim_token" MODE=create \
     wrk -t2 -c8 -d"$DURATION" -s bench/scim_users.lua "http://$HOST:$port" | grep '^RESULT')"

@@ -1,17 +1,13 @@
 -- wrk script: SCIM provisioning as an identity provider does it.
---   MODE=create  POST /scim/v2/Users, each a new user (an Entra ID-shaped body); with LIMIT=n
---                each thread stops after n responses (10,000 on one connection: Entra's pace)
+--   MODE=create  POST /scim/v2/Users, each a new user (an Entra ID-shaped body)
 --   MODE=probe   GET /scim/v2/Users?filter=userName eq "user<k>@bench.example", k random in
 --                1..USERS (the lookup Entra ID and Okta make before every create)
 -- TOKEN is the integration's bearer token. The RESULT line matches the other scripts'.
 local token = os.getenv("TOKEN") or error("TOKEN is not set")
 local mode = os.getenv("MODE") or "create"
-local limit = tonumber(os.getenv("LIMIT") or "0")
 local users = tonumber(os.getenv("USERS") or "1")
 local threads = {}
 local counter = 0
-local answered = 0
-local created = 0
 prefix = "t"
 
 function setup(thread)
@@ -37,12 +33,6 @@ request = function()
   local body = string.format([[{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],"externalId":"%s","userName":"%s@idp.example","active":true,"displayName":"User %s","emails":[{"primary":true,"type":"work","value":"%s@idp.example"}],"name":{"formatted":"User %s","familyName":"%s","givenName":"User"},"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"department":"Engineering"}}]],
     name, name, name, name, name, name)
   return wrk.format("POST", "/scim/v2/Users", headers, body)
-end
-
-response = function(status, headers, body)
-  answered = answered + 1
-  if status == 201 then created = created + 1 end
-  if limit > 0 and answered >= limit then wrk.thread:stop() end
 end
 
 done = function(summary, latency, requests)
