@@ -86,6 +86,9 @@ pub struct Store {
     url: std::sync::Arc<str>,
     /// SQLite's writers take turns here, in this process (see `Store::open_write`).
     writer_turn: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// The time zones and languages that target users are checked against: reference data
+    /// that only migrations change, read once.
+    reference: std::sync::Arc<tokio::sync::OnceCell<target_users::Reference>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -142,6 +145,7 @@ impl Store {
             backend,
             url: url.as_str().into(),
             writer_turn: Default::default(),
+            reference: Default::default(),
         };
         store.migrate().await?;
         store.refresh_statistics().await?;

@@ -544,6 +544,38 @@ impl Store {
             .await?;
         let user = *report.keys.first().ok_or(StoreError::NotFound)?;
         let now = now_millis();
+        if report.created > 0 {
+            // A new user has no link yet: one statement makes it, taking the userName over
+            // from a user deleted through /api (which keeps its row, and so its link).
+            let linked = sqlx::query(&format!(
+                "INSERT INTO scim_users (user_id, company_id, integration_id, user_name, \
+                 user_name_folded, external_id, document, create_time, update_time) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) \
+                 ON CONFLICT (company_id, user_name_folded) DO UPDATE SET \
+                 user_id = excluded.user_id, integration_id = excluded.integration_id, \
+                 user_name = excluded.user_name, external_id = excluded.external_id, \
+                 document = excluded.document, create_time = excluded.create_time, \
+                 update_time = excluded.update_time \
+                 WHERE scim_users.user_id IN (SELECT id FROM target_users \
+                 WHERE company_id = excluded.company_id AND status_id = {DELETED})"
+            ))
+            .bind(user)
+            .bind(scope.company_id())
+            .bind(integration.key)
+            .bind(link.user_name)
+            .bind(fold(link.user_name))
+            .bind(link.external_id)
+            .bind(link.document)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if linked == 0 {
+                return Err(StoreError::Conflict(DUPLICATE_USER_NAME));
+            }
+            tx.commit().await?;
+            return Ok(report);
+        }
         // A user deleted through /api keeps its row (and so its link); its userName is free.
         sqlx::query(&format!(
             "DELETE FROM scim_users WHERE company_id = $1 AND user_name_folded = $2 \

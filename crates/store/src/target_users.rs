@@ -188,6 +188,13 @@ pub struct WriteReport {
     pub updated: usize,
 }
 
+/// Reference data target users are checked against, read once per process.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Reference {
+    time_zones: Vec<String>,
+    languages: Vec<Language>,
+}
+
 /// The import's view of a draft before writing: the live user it would update, with what
 /// [`latchkey_domain::target_user::missing_required`] needs to know of it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -341,6 +348,24 @@ impl Store {
         &self,
         scope: &CompanyScope,
     ) -> Result<TargetUserRules, StoreError> {
+        self.rules(scope, None).await
+    }
+
+    /// The rules for writing users that name no target groups but `groups` (resource ids):
+    /// what one create or update needs, without reading every group of the company.
+    pub async fn target_user_rules_for(
+        &self,
+        scope: &CompanyScope,
+        groups: &[String],
+    ) -> Result<TargetUserRules, StoreError> {
+        self.rules(scope, Some(groups)).await
+    }
+
+    async fn rules(
+        &self,
+        scope: &CompanyScope,
+        only: Option<&[String]>,
+    ) -> Result<TargetUserRules, StoreError> {
         let fields = self
             .custom_fields(scope)
             .await?
@@ -356,24 +381,58 @@ impl Store {
                 is_required: f.is_required,
             })
             .collect();
-        let time_zones = self.time_zones().await?.into_iter().map(|t| t.id);
-        let languages = self
-            .lookups_of_types(&[crate::lookups::PREFERRED_LANGUAGE_TYPE])
-            .await?
-            .into_iter()
-            .map(|l| Language {
-                resource_id: l.resource_id,
-                name: l.name,
-                code: l.code,
-            });
-        let groups = sqlx::query("SELECT id, resource_id FROM target_groups WHERE company_id = $1")
-            .bind(scope.company_id())
-            .fetch_all(self.pool())
-            .await?
-            .iter()
-            .map(|r| Ok((r.try_get("resource_id")?, r.try_get("id")?)))
-            .collect::<Result<Vec<(String, i64)>, sqlx::Error>>()?;
-        Ok(TargetUserRules::new(fields, time_zones, languages, groups))
+        let reference = self
+            .reference
+            .get_or_try_init(|| async {
+                let time_zones = self.time_zones().await?.into_iter().map(|t| t.id).collect();
+                let languages = self
+                    .lookups_of_types(&[crate::lookups::PREFERRED_LANGUAGE_TYPE])
+                    .await?
+                    .into_iter()
+                    .map(|l| Language {
+                        resource_id: l.resource_id,
+                        name: l.name,
+                        code: l.code,
+                    })
+                    .collect();
+                Ok::<_, StoreError>(Reference {
+                    time_zones,
+                    languages,
+                })
+            })
+            .await?;
+        let groups = match only {
+            Some([]) => Vec::new(),
+            Some(ids) => {
+                let mut params = Params::new(self.backend);
+                let company = params.int(scope.company_id());
+                let list: Vec<String> = ids.iter().map(|id| params.text(id.trim())).collect();
+                let sql = format!(
+                    "SELECT id, resource_id FROM target_groups WHERE company_id = {company} \
+                     AND resource_id IN ({})",
+                    list.join(", ")
+                );
+                params
+                    .apply(sqlx::query(&sql))
+                    .fetch_all(self.pool())
+                    .await?
+            }
+            None => {
+                sqlx::query("SELECT id, resource_id FROM target_groups WHERE company_id = $1")
+                    .bind(scope.company_id())
+                    .fetch_all(self.pool())
+                    .await?
+            }
+        }
+        .iter()
+        .map(|r| Ok((r.try_get("resource_id")?, r.try_get("id")?)))
+        .collect::<Result<Vec<(String, i64)>, sqlx::Error>>()?;
+        Ok(TargetUserRules::new(
+            fields,
+            reference.time_zones.iter().cloned(),
+            reference.languages.iter().cloned(),
+            groups,
+        ))
     }
 
     /// Creates and updates target users of `scope`'s company, all in one transaction or none.

@@ -461,7 +461,8 @@ async fn write_one(
     input: TargetUserInput,
     matching: Match,
 ) -> ApiResult<String> {
-    let rules = state.store.target_user_rules(scope).await?;
+    let groups = input.target_groups.as_deref().unwrap_or_default();
+    let rules = state.store.target_user_rules_for(scope, groups).await?;
     let draft = validate(&input, &rules).map_err(field_errors)?;
     let report = state
         .store

@@ -209,7 +209,8 @@ async fn save(
         },
         ..Default::default()
     };
-    let rules = state.store.target_user_rules(scope).await?;
+    let groups = input.target_groups.as_deref().unwrap_or_default();
+    let rules = state.store.target_user_rules_for(scope, groups).await?;
     let mut draft = validate(&input, &rules).map_err(|errors| {
         ScimError::value(
             errors
