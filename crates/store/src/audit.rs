@@ -114,16 +114,6 @@ impl Write {
         self.scope.is_some()
     }
 
-    /// Sets the entity id of the entries recorded without one: for a creation, whose id is
-    /// known only once the row is written.
-    pub(crate) fn fill_entity_id(&mut self, resource_id: &str) {
-        for (_, e) in &mut self.entries {
-            if e.entity_resource_id.is_empty() {
-                e.entity_resource_id = resource_id.to_owned();
-            }
-        }
-    }
-
     /// Adds an entry to the log of another company the change concerns: the parent of a
     /// company deleted (whose own log no one could read any more), or the company of a client
     /// created at the first start.

@@ -89,6 +89,10 @@ pub struct Store {
     /// The time zones and languages that target users are checked against: reference data
     /// that only migrations change, read once.
     reference: std::sync::Arc<tokio::sync::OnceCell<target_users::Reference>>,
+    /// Where new SCIM users queue to be written together (`scim::provisioner`), started on
+    /// first use.
+    provisioner:
+        std::sync::Arc<tokio::sync::OnceCell<tokio::sync::mpsc::UnboundedSender<scim::Pending>>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -146,6 +150,7 @@ impl Store {
             url: url.as_str().into(),
             writer_turn: Default::default(),
             reference: Default::default(),
+            provisioner: Default::default(),
         };
         store.migrate().await?;
         store.refresh_statistics().await?;

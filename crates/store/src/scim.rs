@@ -26,7 +26,9 @@ use sqlx::any::AnyRow;
 use crate::error::OnUnique;
 use crate::search::{Compiled, Field, Kind, Params, SearchQuery, SearchSpec};
 use crate::target_groups::TargetGroupRow;
-use crate::target_users::{TargetUserRow, TargetUserWrite, USER_COLUMNS, WriteReport, user_row};
+use crate::target_users::{
+    Match, TargetUserRow, TargetUserWrite, USER_COLUMNS, WriteReport, user_row,
+};
 use crate::{Store, StoreError, flag};
 
 const DUPLICATE_NAME: &str = "A SCIM integration with this name";
@@ -528,6 +530,10 @@ impl Store {
     /// validation already done, its audit record with it), then its SCIM link, created or
     /// updated. One change, both or neither. A `userName` another provisioned user of the
     /// company has (any case) is a conflict.
+    ///
+    /// New users go through the [`provisioner`]: those of concurrent requests are written in
+    /// one transaction, each with its own audit record, which is what lets an identity
+    /// provider's parallel connections go faster than one.
     pub async fn provision_scim_user(
         &self,
         scope: &CompanyScope,
@@ -538,44 +544,21 @@ impl Store {
         if integration.company_id != scope.company_id() {
             return Err(StoreError::NotFound);
         }
+        if write.matching == Match::New {
+            let item = NewProvision {
+                scope: scope.clone(),
+                integration: integration.key,
+                write: write.clone(),
+                link: OwnedLink::from(link),
+            };
+            return self.provision_new_user(item).await;
+        }
         let mut tx = self.write(scope).await?;
         let report = self
-            .write_target_users_in(&mut tx, scope, std::slice::from_ref(write))
+            .write_target_users_in(&mut tx, scope, std::slice::from_ref(write), true)
             .await?;
         let user = *report.keys.first().ok_or(StoreError::NotFound)?;
         let now = now_millis();
-        if report.created > 0 {
-            // A new user has no link yet: one statement makes it, taking the userName over
-            // from a user deleted through /api (which keeps its row, and so its link).
-            let linked = sqlx::query(&format!(
-                "INSERT INTO scim_users (user_id, company_id, integration_id, user_name, \
-                 user_name_folded, external_id, document, create_time, update_time) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) \
-                 ON CONFLICT (company_id, user_name_folded) DO UPDATE SET \
-                 user_id = excluded.user_id, integration_id = excluded.integration_id, \
-                 user_name = excluded.user_name, external_id = excluded.external_id, \
-                 document = excluded.document, create_time = excluded.create_time, \
-                 update_time = excluded.update_time \
-                 WHERE scim_users.user_id IN (SELECT id FROM target_users \
-                 WHERE company_id = excluded.company_id AND status_id = {DELETED})"
-            ))
-            .bind(user)
-            .bind(scope.company_id())
-            .bind(integration.key)
-            .bind(link.user_name)
-            .bind(fold(link.user_name))
-            .bind(link.external_id)
-            .bind(link.document)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if linked == 0 {
-                return Err(StoreError::Conflict(DUPLICATE_USER_NAME));
-            }
-            tx.commit().await?;
-            return Ok(report);
-        }
         // A user deleted through /api keeps its row (and so its link); its userName is free.
         sqlx::query(&format!(
             "DELETE FROM scim_users WHERE company_id = $1 AND user_name_folded = $2 \
@@ -619,6 +602,103 @@ impl Store {
         }
         tx.commit().await?;
         Ok(report)
+    }
+
+    /// Hands a new user to the provisioner and waits for its answer; writes it alone when no
+    /// provisioner can take it.
+    async fn provision_new_user(&self, item: NewProvision) -> Result<WriteReport, StoreError> {
+        let queue = self
+            .provisioner
+            .get_or_init(|| async {
+                let (queue, waiting) = tokio::sync::mpsc::unbounded_channel();
+                // The provisioner's own handle has no provisioner: the queue closes, and the
+                // task ends, when the last of the others is dropped.
+                let mut own = self.clone();
+                own.provisioner = Default::default();
+                tokio::spawn(provisioner(own, waiting));
+                queue
+            })
+            .await;
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        match queue.send(Pending { item, reply }) {
+            Ok(()) => answer.await.unwrap_or_else(|_| {
+                Err(StoreError::Corrupt("the SCIM provisioner stopped".into()))
+            }),
+            Err(refused) => self
+                .provision_new_users(std::slice::from_ref(&refused.0.item))
+                .await
+                .map(|mut reports| reports.remove(0)),
+        }
+    }
+
+    /// Writes new provisioned users, all of one company and made by one actor, in one
+    /// transaction: their target users (each with its audit record) and their SCIM links.
+    /// Any problem fails them all.
+    async fn provision_new_users(
+        &self,
+        items: &[NewProvision],
+    ) -> Result<Vec<WriteReport>, StoreError> {
+        let Some(first) = items.first() else {
+            return Ok(Vec::new());
+        };
+        let scope = &first.scope;
+        let writes: Vec<TargetUserWrite> = items.iter().map(|i| i.write.clone()).collect();
+        let mut tx = self.write(scope).await?;
+        let report = self
+            .write_target_users_in(&mut tx, scope, &writes, true)
+            .await?;
+        let now = now_millis();
+        let mut params = Params::new(self.backend);
+        let mut rows = Vec::with_capacity(items.len());
+        for (item, key) in items.iter().zip(&report.keys) {
+            let cells = [
+                params.int(*key),
+                params.int(scope.company_id()),
+                params.int(item.integration),
+                params.text(item.link.user_name.as_str()),
+                params.text(fold(&item.link.user_name)),
+                params.optional_text(item.link.external_id.as_deref()),
+                params.text(item.link.document.as_str()),
+                params.int(now),
+                params.int(now),
+            ];
+            rows.push(format!("({})", cells.join(", ")));
+        }
+        // A new user has no link yet: one statement makes them all, each taking its userName
+        // over from a user deleted through /api (which keeps its row, and so its link).
+        let sql = format!(
+            "INSERT INTO scim_users (user_id, company_id, integration_id, user_name, \
+             user_name_folded, external_id, document, create_time, update_time) VALUES {} \
+             ON CONFLICT (company_id, user_name_folded) DO UPDATE SET \
+             user_id = excluded.user_id, integration_id = excluded.integration_id, \
+             user_name = excluded.user_name, external_id = excluded.external_id, \
+             document = excluded.document, create_time = excluded.create_time, \
+             update_time = excluded.update_time \
+             WHERE scim_users.user_id IN (SELECT id FROM target_users \
+             WHERE company_id = excluded.company_id AND status_id = {DELETED})",
+            rows.join(", ")
+        );
+        let linked = params
+            .apply(sqlx::query(&sql))
+            .execute(&mut *tx)
+            .await
+            .on_unique(DUPLICATE_USER_NAME)?
+            .rows_affected();
+        if linked != items.len() as u64 {
+            return Err(StoreError::Conflict(DUPLICATE_USER_NAME));
+        }
+        tx.commit().await?;
+        Ok(report
+            .keys
+            .iter()
+            .zip(&report.resource_ids)
+            .map(|(key, id)| WriteReport {
+                keys: vec![*key],
+                resource_ids: vec![id.clone()],
+                created: 1,
+                updated: 0,
+            })
+            .collect())
     }
 
     /// Deletes a provisioned user (a SCIM `DELETE`) and ends its SCIM link, so that its
@@ -742,5 +822,95 @@ impl Store {
         .iter()
         .map(|r| Ok(r.try_get("resource_id")?))
         .collect()
+    }
+}
+
+/// A [`ScimUserLink`] that can wait in the provisioner's queue.
+#[derive(Debug, Clone)]
+struct OwnedLink {
+    user_name: String,
+    external_id: Option<String>,
+    document: String,
+}
+
+impl From<&ScimUserLink<'_>> for OwnedLink {
+    fn from(link: &ScimUserLink<'_>) -> Self {
+        Self {
+            user_name: link.user_name.to_owned(),
+            external_id: link.external_id.map(str::to_owned),
+            document: link.document.to_owned(),
+        }
+    }
+}
+
+/// A new user for [`Store::provision_new_users`].
+#[derive(Debug, Clone)]
+struct NewProvision {
+    scope: CompanyScope,
+    integration: i64,
+    write: TargetUserWrite,
+    link: OwnedLink,
+}
+
+/// A new user waiting for the provisioner, and where its answer goes.
+pub(crate) struct Pending {
+    item: NewProvision,
+    reply: tokio::sync::oneshot::Sender<Result<WriteReport, StoreError>>,
+}
+
+/// The most new users one transaction writes.
+const MOST_AT_ONCE: usize = 64;
+
+/// Group commit of new provisioned users. An identity provider provisions on several
+/// connections at once (Entra ID and Okta both do), and every write transaction has a fixed
+/// cost (the company's count and licence, the audit chain's head, the commit) that on SQLite,
+/// with its one writer, bounds how many users a second can be created one by one. The
+/// provisioner takes what has queued up while the previous transaction ran, without waiting
+/// for more, and writes the users of one company and one actor together; if that fails (one
+/// duplicate, the licence), it writes them one by one so that each request gets its own
+/// answer. A lone request is written at once, as before.
+async fn provisioner(store: Store, mut queue: tokio::sync::mpsc::UnboundedReceiver<Pending>) {
+    let mut waiting: Vec<Pending> = Vec::new();
+    while let Some(first) = queue.recv().await {
+        waiting.push(first);
+        while waiting.len() < MOST_AT_ONCE {
+            match queue.try_recv() {
+                Ok(next) => waiting.push(next),
+                Err(_) => break,
+            }
+        }
+        let mut groups: Vec<Vec<Pending>> = Vec::new();
+        for pending in waiting.drain(..) {
+            let item = &pending.item;
+            match groups.iter_mut().find(|g| {
+                let other = &g[0].item;
+                other.scope.company_id() == item.scope.company_id()
+                    && other.integration == item.integration
+                    && other.scope.actor() == item.scope.actor()
+            }) {
+                Some(group) => group.push(pending),
+                None => groups.push(vec![pending]),
+            }
+        }
+        futures_util::future::join_all(groups.into_iter().map(|g| write_group(&store, g))).await;
+    }
+}
+
+async fn write_group(store: &Store, group: Vec<Pending>) {
+    if group.len() > 1 {
+        let items: Vec<NewProvision> = group.iter().map(|p| p.item.clone()).collect();
+        if let Ok(reports) = store.provision_new_users(&items).await {
+            for (pending, report) in group.into_iter().zip(reports) {
+                let _ = pending.reply.send(Ok(report));
+            }
+            return;
+        }
+    }
+    for pending in group {
+        let answer = store
+            .provision_new_users(std::slice::from_ref(&pending.item))
+            .await
+            .map(|mut reports| reports.remove(0));
+        let _ = pending.reply.send(answer);
     }
 }

@@ -448,17 +448,22 @@ impl Store {
         writes: &[TargetUserWrite],
     ) -> Result<WriteReport, StoreError> {
         let mut tx = self.write(scope).await?;
-        let report = self.write_target_users_in(&mut tx, scope, writes).await?;
+        let report = self
+            .write_target_users_in(&mut tx, scope, writes, writes.len() == 1)
+            .await?;
         tx.commit().await?;
         Ok(report)
     }
 
-    /// [`Store::write_target_users`] as part of a larger change, in its transaction.
+    /// [`Store::write_target_users`] as part of a larger change, in its transaction. With
+    /// `each`, every write is recorded with its old and new state; otherwise (an import) the
+    /// log gets one record per kind of change.
     pub(crate) async fn write_target_users_in(
         &self,
         tx: &mut crate::audit::Write,
         scope: &CompanyScope,
         writes: &[TargetUserWrite],
+        each: bool,
     ) -> Result<WriteReport, StoreError> {
         let repeated = repeated_emails(writes.iter().map(|w| &w.draft.email));
         if !repeated.is_empty() {
@@ -535,23 +540,24 @@ impl Store {
         let mut keys = vec![0_i64; writes.len()];
         let mut resource_ids = vec![String::new(); writes.len()];
         let mut inserts: Vec<(usize, String, Values)> = Vec::new();
-        // One write is recorded with its old and new state; a batch (an import) as one record
-        // per kind of change, so that a large import costs the log two rows.
-        let single = writes.len() == 1;
         for (i, (w, current)) in writes.iter().zip(&plan).enumerate() {
             let values = Values::of(&w.draft, *current);
-            if single {
+            let rid = match current {
+                Some(user) => user.resource_id.clone(),
+                None => ResourceId::generate().to_string(),
+            };
+            if each {
                 let entry = match current {
                     Some(user) => Entry::new(
                         "TargetUser",
-                        user.resource_id.as_str(),
+                        rid.as_str(),
                         Operation::Update,
                         format!("Target user {} updated", values.email),
                     )
                     .old(row_state(user)),
                     None => Entry::new(
                         "TargetUser",
-                        "",
+                        rid.as_str(),
                         Operation::Create,
                         format!("Target user {} created", values.email),
                     ),
@@ -562,9 +568,9 @@ impl Store {
                 Some(user) => {
                     update_user(tx, user.key, &values, now).await?;
                     keys[i] = user.key;
-                    resource_ids[i] = user.resource_id.clone();
+                    resource_ids[i] = rid;
                 }
-                None => inserts.push((i, ResourceId::generate().to_string(), values)),
+                None => inserts.push((i, rid, values)),
             }
         }
         for chunk in inserts.chunks(self.backend.rows_per_statement(17)) {
@@ -586,9 +592,7 @@ impl Store {
                 .execute(&mut **tx)
                 .await?;
         }
-        if single {
-            tx.fill_entity_id(&resource_ids[0]);
-        } else {
+        if !each {
             for (operation, created) in [
                 (Operation::CreateMany, true),
                 (Operation::UpdateMany, false),

@@ -1758,3 +1758,162 @@ async fn group_by_sorts_users_into_a_group_per_department_or_mapped_value() {
         "{e}"
     );
 }
+
+/// Creates from many connections at once, as Entra ID and Okta provision, are written together
+/// (see `latchkey_store::scim::provisioner`) yet answered one by one: a userName or an email
+/// taken twice in the same moment is created once and refused once, a licence that has room for
+/// some takes exactly those, and every created user has its own audit record.
+#[tokio::test]
+async fn concurrent_creates_are_each_answered_and_each_audited() {
+    let app = TestApp::spawn().await;
+    let token = app.reseller_token().await;
+    let (_, t, _) = integration(&app, &token, None, json!({"name": "Entra"})).await;
+    let user = |name: String, email: String| {
+        json!({"userName": name, "emails": [{"value": email, "type": "work", "primary": true}],
+               "name": {"givenName": "Given", "familyName": "Family"}})
+    };
+    let post_all = |bodies: Vec<Value>| {
+        let (app, t) = (&app, &t);
+        async move {
+            futures_util::future::join_all(
+                bodies
+                    .into_iter()
+                    .map(|b| scim(app, t, Method::POST, "/Users", Some(b))),
+            )
+            .await
+        }
+    };
+    // Thirty at once, all fine.
+    let mut answers = post_all(
+        (0..30)
+            .map(|n| {
+                user(
+                    format!("user{n}@example.com"),
+                    format!("user{n}@example.com"),
+                )
+            })
+            .collect(),
+    )
+    .await;
+    assert!(answers.iter().all(|(s, _)| *s == 201), "{answers:?}");
+    // Then four more with the same userName in another case, and the same email under
+    // another userName, among them.
+    let mut bodies: Vec<Value> = (30..34)
+        .map(|n| {
+            user(
+                format!("user{n}@example.com"),
+                format!("user{n}@example.com"),
+            )
+        })
+        .collect();
+    bodies.insert(
+        2,
+        user("USER3@example.com".into(), "other3@example.com".into()),
+    );
+    bodies.push(user(
+        "someone@example.com".into(),
+        "user4@example.com".into(),
+    ));
+    answers.extend(post_all(bodies).await);
+    let created: Vec<&Value> = answers
+        .iter()
+        .filter(|(s, _)| *s == 201)
+        .map(|(_, b)| b)
+        .collect();
+    let refused: Vec<&Value> = answers
+        .iter()
+        .filter(|(s, _)| *s == 409)
+        .map(|(_, b)| b)
+        .collect();
+    assert_eq!((created.len(), refused.len()), (34, 2), "{answers:?}");
+    assert!(
+        refused.iter().all(|b| b["scimType"] == "uniqueness"),
+        "{refused:?}"
+    );
+    let ids: std::collections::BTreeSet<&str> = created
+        .iter()
+        .map(|b| b["id"].as_str().expect("id"))
+        .collect();
+    assert_eq!(ids.len(), 34, "every user has its own id");
+    let (_, list) = scim(&app, &t, Method::GET, "/Users?count=100", None).await;
+    assert_eq!(list["totalResults"], 34, "{list}");
+
+    let page = expect_data(
+        call(
+            &app,
+            Method::POST,
+            "/api/audit-logs/search",
+            &token,
+            None,
+            Some(
+                json!({"pageNumber": 1, "pageSize": 200, "orderBy": "Sequence", "ascending": true}),
+            ),
+        )
+        .await,
+    )
+    .await;
+    let recorded: std::collections::BTreeSet<&str> = page["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .filter(|r| r["entityName"] == "TargetUser" && r["operation"] == "Create")
+        .map(|r| r["entityResourceId"].as_str().expect("entity id"))
+        .collect();
+    assert_eq!(
+        recorded, ids,
+        "one Create record per created user, naming it"
+    );
+
+    // A licence with room for three: three of eight concurrent creates succeed, and the
+    // others are told why.
+    let r = crate::companies::reference(&app, &token).await;
+    let small = expect_data(
+        crate::companies::post_company(
+            &app,
+            &token,
+            None,
+            crate::companies::form(&r, "Small Co", 3),
+        )
+        .await,
+    )
+    .await["resourceId"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let (_, small_token, _) =
+        integration(&app, &token, Some(&small), json!({"name": "Okta"})).await;
+    let answers = futures_util::future::join_all((0..8).map(|n| {
+        scim(
+            &app,
+            &small_token,
+            Method::POST,
+            "/Users",
+            Some(user(
+                format!("small{n}@example.com"),
+                format!("small{n}@example.com"),
+            )),
+        )
+    }))
+    .await;
+    let statuses: Vec<u16> = answers.iter().map(|(s, _)| *s).collect();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 201).count(),
+        3,
+        "{answers:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 400).count(),
+        5,
+        "{answers:?}"
+    );
+    assert!(
+        answers
+            .iter()
+            .filter(|(s, _)| *s == 400)
+            .all(|(_, b)| b["detail"]
+                .as_str()
+                .unwrap_or("")
+                .contains("licence allows 3")),
+        "{answers:?}"
+    );
+}
