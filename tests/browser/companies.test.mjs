@@ -14,11 +14,11 @@
 //
 // The steps build on each other and run in order.
 
-import { test as nodeTest, before, after } from "node:test";
+import { before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { deflateSync, crc32 } from "node:zlib";
-import { env, launch, shot as keep, accessible as axe, setPasswordAndSignIn as signIn } from "./helpers.mjs";
+import { env, launch, shot as keep, accessible as axe, setPasswordAndSignIn as signIn, stepsOn } from "./helpers.mjs";
 
 const base = env("LATCHKEY_BASE_URL");
 const password = "company pages passphrase 2026";
@@ -38,16 +38,7 @@ const shot = (name) => keep(page, name);
 const accessible = (name) => axe(page, name);
 
 /** A step that leaves a screenshot of where it stopped when it fails. */
-function test(name, body) {
-  nodeTest(name, async (t) => {
-    try {
-      await body(t);
-    } catch (error) {
-      await shot(`failed-${name.replace(/[^a-z0-9]+/gi, "-").slice(0, 60)}`).catch(() => {});
-      throw error;
-    }
-  });
-}
+const test = stepsOn(() => page);
 
 const flash = (text) => page.getByRole("status").filter({ hasText: text }).waitFor();
 const companyRow = (name) => page.locator(`tr[data-company="${name}"]`);

@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { readFile, mkdir } from "node:fs/promises";
 import { createRequire } from "node:module";
+import { test as nodeTest } from "node:test";
 import { chromium } from "playwright-core";
 
 const require = createRequire(import.meta.url);
@@ -63,4 +64,19 @@ export async function setPasswordAndSignIn(page, link, email, secret) {
   await page.getByLabel("Password", { exact: true }).fill(secret);
   await page.getByRole("button", { name: "Sign in" }).click();
   await page.getByRole("button", { name: "Sign out" }).waitFor();
+}
+
+/**
+ * `node:test`'s `test` for steps that build on each other: a step that fails leaves a
+ * screenshot of where it stopped. `page()` gives the page the script drives.
+ */
+export function stepsOn(page) {
+  return (name, body) => nodeTest(name, async (t) => {
+    try {
+      await body(t);
+    } catch (error) {
+      await shot(page(), `failed-${name.replace(/[^a-z0-9]+/gi, "-").slice(0, 60)}`).catch(() => {});
+      throw error;
+    }
+  });
 }

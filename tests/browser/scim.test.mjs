@@ -13,9 +13,9 @@
 // The token the page shows is tried where an identity provider would use it: the SCIM service
 // at the base URL. The steps build on each other and run in order.
 
-import { test as nodeTest, before, after } from "node:test";
+import { before, after } from "node:test";
 import assert from "node:assert/strict";
-import { env, launch, shot as keep, accessible as axe, setPasswordAndSignIn } from "./helpers.mjs";
+import { env, launch, shot as keep, accessible as axe, setPasswordAndSignIn, stepsOn } from "./helpers.mjs";
 
 const password = "scim pages passphrase 2026";
 const enterprise = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
@@ -37,16 +37,7 @@ const shot = (name) => keep(page, name);
 const accessible = (name) => axe(page, name);
 
 /** A step that leaves a screenshot of where it stopped when it fails. */
-function test(name, body) {
-  nodeTest(name, async (t) => {
-    try {
-      await body(t);
-    } catch (error) {
-      await shot(`failed-${name.replace(/[^a-z0-9]+/gi, "-").slice(0, 60)}`).catch(() => {});
-      throw error;
-    }
-  });
-}
+const test = stepsOn(() => page);
 
 const flash = (text) => page.getByRole("status").filter({ hasText: text }).waitFor();
 const row = (name) => page.locator(`tr[data-scim="${name}"]`);
