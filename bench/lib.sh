@@ -7,6 +7,11 @@
 #                                new database DB on a throwaway cluster) and $port
 #   start_server / stop_server   the server on them ($SERVER_PID), without rate limits
 #   bench_backend_done           stops the cluster of the backend
+#   bench_customer NAME          the server's first start (its database, initial credentials),
+#                                then a customer NAME under the default reseller with a Company
+#                                Admin client ($company, $client_id, $client_secret); the server
+#                                is stopped again, as `latchkey admin` writes offline. Uses the
+#                                caller's `admin` and `json`.
 
 die() { echo "FAIL: $*" >&2; exit 1; }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -63,4 +68,15 @@ bench_backend_done() {
     scripts/pg-throwaway stop "$PG_DIR" >/dev/null
     PG_DIR=""
   fi
+}
+
+bench_customer() {
+  start_server
+  local reseller client
+  reseller="$(json 'd["companyResourceId"]' <"$data/initial-credentials.json")"
+  company="$(admin company create --name "$1" --parent "$reseller" | json 'd["resourceId"]')"
+  client="$(admin client create --company "$company" --role "Company Admin" --name bench)"
+  client_id="$(echo "$client" | json 'd["clientId"]')"
+  client_secret="$(echo "$client" | json 'd["clientSecret"]')"
+  stop_server
 }

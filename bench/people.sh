@@ -41,13 +41,7 @@ for backend in $BACKENDS; do
   sql() { if [ -n "$url" ]; then psql -qAt -v ON_ERROR_STOP=1 "$url"; else sqlite3 -bail "$data/latchkey.db"; fi; }
   admin() { "$BIN" admin --data-dir "$data" ${url:+--database-url "$url"} "$@"; }
 
-  start_server
-  reseller="$(json 'd["companyResourceId"]' <"$data/initial-credentials.json")"
-  company="$(admin company create --name "People Bench" --parent "$reseller" | json 'd["resourceId"]')"
-  client="$(admin client create --company "$company" --role "Company Admin" --name bench)"
-  client_id="$(echo "$client" | json 'd["clientId"]')"
-  client_secret="$(echo "$client" | json 'd["clientSecret"]')"
-  stop_server
+  bench_customer "People Bench"
 
   key="$(echo "SELECT id FROM companies WHERE resource_id = '$company';" | sql)"
   base=$(( $(date +%s) * 1000 - USERS * 30000 ))

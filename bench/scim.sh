@@ -38,14 +38,7 @@ for backend in $BACKENDS; do
   sql() { if [ -n "$url" ]; then psql -qAt -v ON_ERROR_STOP=1 "$url"; else sqlite3 -bail "$data/latchkey.db"; fi; }
   admin() { "$BIN" admin --data-dir "$data" ${url:+--database-url "$url"} "$@"; }
 
-  start_server
-  reseller="$(json 'd["companyResourceId"]' <"$data/initial-credentials.json")"
-  company="$(admin company create --name "SCIM Bench" --parent "$reseller" | json 'd["resourceId"]')"
-  client="$(admin client create --company "$company" --role "Company Admin" --name bench)"
-  client_id="$(echo "$client" | json 'd["clientId"]')"
-  client_secret="$(echo "$client" | json 'd["clientSecret"]')"
-  # `latchkey admin` writes offline: a running server learns of new clients at its next start.
-  stop_server
+  bench_customer "SCIM Bench"
   start_server
   token="$(curl -fsS "http://$HOST:$port/connect/token" -d grant_type=client_credentials \
     -d client_id="$client_id" -d client_secret="$client_secret" | json 'd["access_token"]')"
